@@ -1,0 +1,62 @@
+import type { Config } from '@simple-shop/config';
+import { connectDatabase, type Database } from '@simple-shop/db';
+import type { Logger } from '@simple-shop/observability';
+import {
+  bullPrefix,
+  createQueue,
+  createRedis,
+  maintenanceQueue,
+  type MaintenancePayload,
+  type Redis,
+  type TypedQueue,
+  waitForRedis,
+} from '@simple-shop/queue';
+
+/**
+ * Everything the API talks to, created once per process and handed to the app. Tests build
+ * the same object against their own database and Redis key prefix.
+ */
+export interface AppDependencies {
+  config: Config;
+  database: Database;
+  /** Fail-fast Redis client for cache, carts and rate limits (no offline queue). */
+  redis: Redis;
+  queues: {
+    maintenance: TypedQueue<MaintenancePayload>;
+  };
+  close(): Promise<void>;
+}
+
+export async function createDependencies(config: Config, logger: Logger): Promise<AppDependencies> {
+  const database = await connectDatabase({
+    uri: config.MONGODB_URI,
+    dbName: config.MONGODB_DB,
+    appName: `${config.serviceName}-api`,
+    logger,
+  });
+  const redis = createRedis(config.REDIS_URL, 'producer', `${config.serviceName}-api`);
+  // An unreachable Redis must not crash the process: it is reported by /health/deep instead.
+  redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
+  if (!(await waitForRedis(redis, 2000)))
+    logger.warn('Redis is not reachable yet; starting degraded (see /health/deep)');
+  const retry = { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS };
+  const prefix = bullPrefix(config.REDIS_KEY_PREFIX);
+  const queues = {
+    maintenance: createQueue(maintenanceQueue(retry), redis, prefix),
+  };
+  for (const { queue } of Object.values(queues)) {
+    queue.on('error', (error: Error) => logger.debug({ err: error, queue: queue.name }, 'queue error'));
+  }
+
+  return {
+    config,
+    database,
+    redis,
+    queues,
+    async close() {
+      await Promise.allSettled(Object.values(queues).map(({ queue }) => queue.close()));
+      redis.disconnect();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import type { FastifyError } from 'fastify';
+import fp from 'fastify-plugin';
+import { HttpError, codeForStatus } from '../../lib/http-error';
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/** `body/email` style paths a client can act on, with the offending extra property named. */
+function describeValidation(context: string | undefined, issues: ValidationIssue[]) {
+  return issues.map((issue) => {
+    const extra = issue.params?.additionalProperty;
+    const path = [context, issue.instancePath?.replace(/^\//, ''), typeof extra === 'string' ? extra : undefined]
+      .filter(Boolean)
+      .join('/');
+    return {
+      path,
+      message: typeof extra === 'string' ? 'is not an allowed property' : (issue.message ?? 'is invalid'),
+    };
+  });
+}
+
+/**
+ * Every error leaves as `{ error: { code, message, details? } }`. 5xx answers never carry the
+ * internal message (it may hold connection strings or stack details); the log line does.
+ */
+export default fp(
+  async (app) => {
+    app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+      if (error instanceof HttpError) {
+        if (error.headers) void reply.headers(error.headers);
+        if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+        return reply.status(error.statusCode).send({
+          error: {
+            code: error.code,
+            message: error.message,
+            ...(error.details === undefined ? {} : { details: error.details }),
+          },
+        });
+      }
+      if (error.validation) {
+        const details = describeValidation(error.validationContext, error.validation as ValidationIssue[]);
+        return reply.status(400).send({
+          error: {
+            code: 'VALIDATION_ERROR',
+            message: `Invalid request: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+            details,
+          },
+        });
+      }
+      const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+      if (status >= 500) {
+        request.log.error({ err: error }, 'request failed');
+        return reply.status(status).send({ error: { code: codeForStatus(status), message: 'Internal server error' } });
+      }
+      // Framework/plugin 4xx (bad JSON, body too large, wrong content type, bad JWT...).
+      return reply.status(status).send({ error: { code: codeForStatus(status), message: error.message } });
+    });
+
+    app.setNotFoundHandler((request, reply) =>
+      reply
+        .status(404)
+        .send({
+          error: { code: 'NOT_FOUND', message: `Route ${request.method} ${request.url.split('?')[0]} not found` },
+        }),
+    );
+  },
+  { name: 'error-handler' },
+);

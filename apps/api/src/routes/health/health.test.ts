@@ -1,0 +1,79 @@
+import { startRedisServer } from '@simple-shop/testing';
+import { describe, expect, it } from 'vitest';
+import { buildTestApp } from '../../test-support';
+
+describe('GET /health', () => {
+  it('answers ok without touching dependencies', async () => {
+    const app = await buildTestApp();
+    try {
+      const res = await app.inject({ method: 'GET', url: '/health' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ status: 'ok', timestamp: expect.any(String) });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('GET /health/deep', () => {
+  it('is healthy with MongoDB, Redis and the queue up', async () => {
+    const app = await buildTestApp();
+    try {
+      const res = await app.inject({ method: 'GET', url: '/health/deep' });
+      expect(res.statusCode).toBe(200);
+      const body = res.json();
+      expect(body.status).toBe('healthy');
+      expect(body.checks.database.status).toBe('up');
+      expect(body.checks.redis.status).toBe('up');
+      expect(body.checks.queue.status).toBe('up');
+      expect(body.checks.stripe.required).toBe(false);
+      expect(typeof body.uptime).toBe('number');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answers 503 when Redis is unreachable', async () => {
+    // A port nobody listens on: the app must still start, and report Redis down.
+    const app = await buildTestApp({ REDIS_URL: 'redis://127.0.0.1:1' });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/health/deep' });
+      expect(res.statusCode).toBe(503);
+      const body = res.json();
+      expect(body.status).toBe('unhealthy');
+      expect(body.checks.redis.status).toBe('down');
+      expect(body.checks.database.status).toBe('up');
+      // Liveness is unaffected.
+      expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('goes 200 → 503 → 200 as a running Redis is stopped and restarted', async () => {
+    const redis = await startRedisServer();
+    const app = await buildTestApp({ REDIS_URL: redis.url });
+    try {
+      expect((await app.inject({ method: 'GET', url: '/health/deep' })).statusCode).toBe(200);
+      await redis.stop();
+      const down = await app.inject({ method: 'GET', url: '/health/deep' });
+      expect(down.statusCode).toBe(503);
+      expect(down.json().checks.redis.status).toBe('down');
+      const again = await startRedisServer({ port: redis.port });
+      try {
+        // ioredis reconnects with backoff; readiness recovers without a restart.
+        let status = 0;
+        for (let i = 0; i < 50 && status !== 200; i += 1) {
+          await new Promise((r) => setTimeout(r, 200));
+          status = (await app.inject({ method: 'GET', url: '/health/deep' })).statusCode;
+        }
+        expect(status).toBe(200);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await app.close();
+      await redis.stop();
+    }
+  });
+});

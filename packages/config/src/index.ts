@@ -1,0 +1,2 @@
+export { EnvSchema, type Env } from './schema';
+export { loadConfig, loadConfigOrExit, ConfigError, type Config } from './load-config';

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './index';
+
+const valid = {
+  MONGODB_URI: 'mongodb://127.0.0.1:27017/?replicaSet=rs0',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  JWT_SECRET: 's'.repeat(40),
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems.map((p) => p.variable);
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('applies defaults and converts types', () => {
+    const config = loadConfig({
+      ...valid,
+      PORT: '8080',
+      TRUST_PROXY: 'true',
+      CORS_ORIGINS: 'https://a.test, https://b.test',
+    });
+    expect(config.PORT).toBe(8080);
+    expect(config.TRUST_PROXY).toBe(true);
+    expect(config.WORKER_PORT).toBe(5001);
+    expect(config.ACCESS_TOKEN_TTL_SECONDS).toBe(900);
+    expect(config.corsOrigins).toEqual(['https://a.test', 'https://b.test']);
+  });
+
+  it('names a variable with a bad value, without echoing the value', () => {
+    try {
+      loadConfig({ ...valid, PORT: 'eighty' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(/PORT/);
+      expect((error as Error).message).not.toMatch(/eighty/);
+    }
+  });
+
+  it('names every missing required variable', () => {
+    expect(problemsOf({}).sort()).toEqual(['JWT_SECRET', 'MONGODB_URI', 'REDIS_URL']);
+  });
+
+  it('rejects weak or malformed values', () => {
+    expect(problemsOf({ ...valid, JWT_SECRET: 'short' })).toEqual(['JWT_SECRET']);
+    expect(problemsOf({ ...valid, MONGODB_URI: 'localhost:27017' })).toEqual(['MONGODB_URI']);
+    expect(problemsOf({ ...valid, LOG_LEVEL: 'loud' })).toEqual(['LOG_LEVEL']);
+    expect(problemsOf({ ...valid, ARGON2_MEMORY_KIB: '1024' })).toEqual(['ARGON2_MEMORY_KIB']);
+    expect(problemsOf({ ...valid, PORT: '70000' })).toEqual(['PORT']);
+  });
+
+  it('stops the real process with exit code 78 and the variable name', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { createRequire } = await import('node:module');
+    const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+    const result = spawnSync(process.execPath, [tsx, 'apps/api/src/server.ts'], {
+      env: { PATH: process.env.PATH, ...valid, REDIS_URL: 'not-a-url' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(78);
+    expect(result.stderr).toMatch(/REDIS_URL/);
+  });
+});

@@ -1,0 +1,67 @@
+import { Value } from '@sinclair/typebox/value';
+import { EnvSchema, type Env } from './schema';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface Config extends Env {
+  /** Parsed CORS allow-list. */
+  corsOrigins: string[];
+  serviceName: string;
+}
+
+type RawEnv = Record<string, string | undefined>;
+
+/** Environment strings become typed values before validation, so `PORT=abc` is reported, not NaN. */
+function prepare(raw: RawEnv): Record<string, unknown> {
+  const known = Object.keys(EnvSchema.properties);
+  const picked: Record<string, unknown> = {};
+  for (const key of known) {
+    const value = raw[key];
+    if (value === undefined || value === '') continue;
+    picked[key] = value;
+  }
+  // Convert numeric/boolean strings according to the schema; leaves bad values for Check to report.
+  return Value.Convert(EnvSchema, Value.Default(EnvSchema, picked)) as Record<string, unknown>;
+}
+
+/**
+ * Reads and validates the environment. Throws a ConfigError naming every bad variable.
+ * Never includes a variable's value in the message: it may be a secret.
+ */
+export function loadConfig(raw: RawEnv = process.env, defaults: RawEnv = {}): Config {
+  const env = prepare({ ...defaults, ...raw });
+  const problems: { variable: string; message: string }[] = [];
+  for (const error of Value.Errors(EnvSchema, env)) {
+    const variable = error.path.replace(/^\//, '') || '(root)';
+    if (problems.some((p) => p.variable === variable)) continue;
+    const missing = env[variable] === undefined;
+    problems.push({ variable, message: missing ? 'is required but not set' : error.message });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const parsed = env as Env;
+  return {
+    ...parsed,
+    corsOrigins: parsed.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    serviceName: parsed.SERVICE_NAME ?? 'simple-shop',
+  };
+}
+
+/** For process entry points: prints the problems and exits instead of throwing a stack trace. */
+export function loadConfigOrExit(raw: RawEnv = process.env, defaults: RawEnv = {}): Config {
+  try {
+    return loadConfig(raw, defaults);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}

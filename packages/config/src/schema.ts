@@ -1,0 +1,57 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The one environment schema shared by the API and the worker.
+ * Every variable is documented in `.env.example`; a bad or missing value stops start-up
+ * with a message naming the variable (see `load-config.ts`).
+ */
+const Url = Type.String({ minLength: 1, pattern: '^[a-z][a-z0-9+.-]*://' });
+
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], {
+    default: 'development',
+  }),
+  SERVICE_NAME: Type.Optional(Type.String({ minLength: 1 })),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+
+  // HTTP
+  HOST: Type.String({ default: '0.0.0.0' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 5000 }),
+  WORKER_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 5001 }),
+  TRUST_PROXY: Type.Boolean({ default: false }),
+  CORS_ORIGINS: Type.String({ default: 'http://localhost:3000' }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 1_048_576 }),
+
+  // Data stores
+  MONGODB_URI: Url,
+  MONGODB_DB: Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9_-]+$', default: 'simple-shop' }),
+  REDIS_URL: Url,
+  REDIS_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_:.-]+$', default: 'shop' }),
+
+  // Auth
+  JWT_SECRET: Type.String({ minLength: 32 }),
+  JWT_ISSUER: Type.String({ minLength: 1, default: 'simple-shop' }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'simple-shop-api' }),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 3600, default: 900 }),
+  REFRESH_TOKEN_TTL_DAYS: Type.Integer({ minimum: 1, maximum: 90, default: 30 }),
+  ARGON2_MEMORY_KIB: Type.Integer({ minimum: 19_456, maximum: 1_048_576, default: 19_456 }),
+  ARGON2_TIME_COST: Type.Integer({ minimum: 2, maximum: 10, default: 2 }),
+  ARGON2_PARALLELISM: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
+
+  // Rate limits (per IP; the auth routes add per-account limits of their own)
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 300 }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  AUTH_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10 }),
+  AUTH_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 900_000 }),
+
+  // Queue
+  QUEUE_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+  JOB_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
+  JOB_BACKOFF_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 2000 }),
+});
+
+export type Env = Static<typeof EnvSchema>;

@@ -1,0 +1,58 @@
+import type { Db, IndexDescription } from 'mongodb';
+import { COLLECTIONS } from './collections';
+
+/**
+ * Every index the product relies on, created at start-up (createIndexes is idempotent).
+ * Uniqueness rules that protect money and stock live here, not only in code.
+ */
+export const INDEXES: Record<string, IndexDescription[]> = {
+  [COLLECTIONS.users]: [
+    { key: { email: 1 }, name: 'email_unique', unique: true },
+    { key: { createdAt: -1, _id: -1 }, name: 'created_desc' },
+  ],
+  [COLLECTIONS.refreshTokens]: [
+    { key: { tokenHash: 1 }, name: 'token_hash_unique', unique: true },
+    { key: { familyId: 1 }, name: 'family' },
+    { key: { userId: 1 }, name: 'user' },
+    { key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 },
+  ],
+  [COLLECTIONS.passwordResetTokens]: [
+    { key: { tokenHash: 1 }, name: 'token_hash_unique', unique: true },
+    { key: { userId: 1 }, name: 'user' },
+    { key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 },
+  ],
+  [COLLECTIONS.products]: [
+    { key: { active: 1, createdAt: -1, _id: -1 }, name: 'active_newest' },
+    { key: { active: 1, price: 1, _id: 1 }, name: 'active_price' },
+    { key: { active: 1, name: 1, _id: 1 }, name: 'active_name' },
+    { key: { active: 1, category: 1, createdAt: -1, _id: -1 }, name: 'active_category_newest' },
+    { key: { searchTerms: 1 }, name: 'search_terms' },
+  ],
+  [COLLECTIONS.orders]: [
+    { key: { userId: 1, createdAt: -1, _id: -1 }, name: 'user_newest' },
+    { key: { status: 1, createdAt: -1, _id: -1 }, name: 'status_newest' },
+    { key: { status: 1, expiresAt: 1 }, name: 'status_expiry' },
+  ],
+  [COLLECTIONS.orderItems]: [{ key: { orderId: 1 }, name: 'order' }],
+  [COLLECTIONS.payments]: [
+    { key: { sessionId: 1 }, name: 'session_unique', unique: true },
+    { key: { orderId: 1, createdAt: -1 }, name: 'order' },
+    { key: { paymentIntentId: 1 }, name: 'payment_intent', sparse: true },
+  ],
+  [COLLECTIONS.idempotencyKeys]: [{ key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 }],
+  [COLLECTIONS.webhookEvents]: [
+    { key: { status: 1, receivedAt: 1 }, name: 'status_received' },
+    { key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 },
+  ],
+  [COLLECTIONS.failedWebhooks]: [
+    { key: { eventId: 1 }, name: 'event_unique', unique: true },
+    { key: { failedAt: -1 }, name: 'failed_desc' },
+  ],
+  [COLLECTIONS.emailOutbox]: [{ key: { status: 1, createdAt: 1 }, name: 'status_created' }],
+};
+
+export async function ensureIndexes(db: Db): Promise<void> {
+  for (const [collection, indexes] of Object.entries(INDEXES)) {
+    if (indexes.length > 0) await db.collection(collection).createIndexes(indexes);
+  }
+}

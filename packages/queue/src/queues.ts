@@ -1,0 +1,64 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { QueueDefinition } from './definitions';
+
+export class InvalidJobPayloadError extends Error {
+  override name = 'InvalidJobPayloadError';
+}
+
+function assertPayload<S extends TSchema>(schema: S, data: unknown, queue: string): asserts data is Static<S> {
+  if (!Value.Check(schema, data)) {
+    const first = Value.Errors(schema, data).First();
+    throw new InvalidJobPayloadError(
+      `invalid ${queue} job payload at ${first?.path ?? '/'}: ${first?.message ?? 'unknown'}`,
+    );
+  }
+}
+
+export interface TypedQueue<Payload> {
+  queue: Queue;
+  add(jobName: string, data: Payload, opts?: JobsOptions): Promise<Job>;
+}
+
+/** A producer for one queue definition; payloads are validated before they reach Redis. */
+export function createQueue<N extends string, S extends TSchema>(
+  def: QueueDefinition<N, S>,
+  connection: Redis,
+  prefix: string,
+): TypedQueue<Static<S>> {
+  const queue = new Queue(def.name, { connection, prefix, defaultJobOptions: def.defaultJobOptions });
+  return {
+    queue,
+    add: (jobName, data, opts) => {
+      assertPayload(def.payload, data, def.name);
+      return queue.add(jobName, data, opts);
+    },
+  };
+}
+
+/**
+ * A consumer for one queue definition. A payload that does not match the schema can never
+ * succeed, so it fails at once without using up retries (UnrecoverableError).
+ */
+export function createWorker<N extends string, S extends TSchema, R>(
+  def: QueueDefinition<N, S>,
+  handler: (job: Job<Static<S>>) => Promise<R>,
+  connection: Redis,
+  options: Omit<WorkerOptions, 'connection'> & { prefix: string },
+): Worker<Static<S>, R> {
+  return new Worker<Static<S>, R>(
+    def.name,
+    async (job) => {
+      if (!Value.Check(def.payload, job.data)) {
+        const first = Value.Errors(def.payload, job.data).First();
+        throw new UnrecoverableError(
+          `invalid ${def.name} job payload at ${first?.path ?? '/'}: ${first?.message ?? ''}`,
+        );
+      }
+      return handler(job);
+    },
+    { ...options, connection },
+  );
+}

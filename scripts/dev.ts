@@ -1,0 +1,73 @@
+/**
+ * `pnpm dev`: one command for a newcomer. Resolves MongoDB and Redis the same way the tests do
+ * (env URL → testcontainers → mongodb-memory-server → jongodb; REDIS_URL → local → spawned),
+ * then runs the API and the worker with readable logs. Ctrl-C stops everything it started.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolveMongo, resolveRedis, STAND_IN_WARNING } from '@simple-shop/dev-services';
+import pretty from 'pino-pretty';
+
+if (existsSync('.env')) process.loadEnvFile('.env');
+
+const require = createRequire(import.meta.url);
+const tsxCli = require.resolve('tsx/cli');
+
+const mongo = await resolveMongo();
+const redis = await resolveRedis();
+
+if (mongo.isStandIn) {
+  const bar = '!'.repeat(100);
+  console.warn(
+    `\n${bar}\n!! MongoDB is jongodb, an ${STAND_IN_WARNING}.\n!! Example: MONGODB_URI="mongodb://localhost:27017/?replicaSet=rs0" pnpm dev   (or: docker compose up -d mongo)\n${bar}\n`,
+  );
+}
+
+// Development-only defaults; `pnpm start` accepts none of these and needs real configuration.
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  NODE_ENV: process.env.NODE_ENV ?? 'development',
+  MONGODB_URI: mongo.uri,
+  REDIS_URL: redis.url,
+  JWT_SECRET: process.env.JWT_SECRET ?? 'dev-only-jwt-secret-change-me-0123456789abcdef',
+  CORS_ORIGINS: process.env.CORS_ORIGINS ?? 'http://localhost:3000,http://localhost:5173',
+};
+
+const children: ChildProcess[] = [];
+
+function run(name: string, entry: string): ChildProcess {
+  const child = spawn(process.execPath, [tsxCli, entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prettyOut = pretty({
+    colorize: true,
+    translateTime: 'HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    messageFormat: `[${name}] {msg}`,
+  });
+  child.stdout?.pipe(prettyOut);
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
+  child.on('exit', (code, signal) => {
+    console.log(`[dev] ${name} exited (${signal ?? code})`);
+    if (!stopping) void stop(1);
+  });
+  children.push(child);
+  return child;
+}
+
+let stopping = false;
+async function stop(code = 0): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+  await Promise.allSettled([mongo.stop(), redis.stop()]);
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+
+run('api', 'apps/api/src/server.ts');
+run('worker', 'apps/worker/src/main.ts');
+console.log(
+  `[dev] API on http://localhost:${env.PORT ?? 5000} (docs: /docs), worker health on http://localhost:${env.WORKER_PORT ?? 5001}/health`,
+);

@@ -1,0 +1,19 @@
+// The test projects of the monorepo: one per deployable, one for the libraries.
+// Tests live next to the code they test (`*.test.ts`). Every project shares one
+// global setup that resolves MongoDB and Redis once per run and prints which it used.
+import { defineProject } from 'vitest/config';
+
+const shared = {
+  globalSetup: ['./packages/testing/src/global-setup.ts'],
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+  // jongodb and Redis are shared per run; each test file isolates itself with
+  // its own database name and Redis key prefix (see packages/testing).
+  pool: 'forks' as const,
+};
+
+export default [
+  defineProject({ test: { ...shared, name: 'packages', root: '.', include: ['packages/*/src/**/*.test.ts'] } }),
+  defineProject({ test: { ...shared, name: 'api', root: '.', include: ['apps/api/src/**/*.test.ts'] } }),
+  defineProject({ test: { ...shared, name: 'worker', root: '.', include: ['apps/worker/src/**/*.test.ts'] } }),
+];
