@@ -5,8 +5,12 @@ import {
   bullPrefix,
   createQueue,
   createRedis,
+  emailsQueue,
   maintenanceQueue,
+  stripeEventsQueue,
+  type EmailPayload,
   type MaintenancePayload,
+  type StripeEventPayload,
   type Redis,
   type TypedQueue,
   waitForRedis,
@@ -23,6 +27,8 @@ export interface AppDependencies {
   redis: Redis;
   queues: {
     maintenance: TypedQueue<MaintenancePayload>;
+    emails: TypedQueue<EmailPayload>;
+    stripeEvents: TypedQueue<StripeEventPayload>;
   };
   close(): Promise<void>;
 }
@@ -43,6 +49,8 @@ export async function createDependencies(config: Config, logger: Logger): Promis
   const prefix = bullPrefix(config.REDIS_KEY_PREFIX);
   const queues = {
     maintenance: createQueue(maintenanceQueue(retry), redis, prefix),
+    emails: createQueue(emailsQueue(retry), redis, prefix),
+    stripeEvents: createQueue(stripeEventsQueue(retry), redis, prefix),
   };
   for (const { queue } of Object.values(queues)) {
     queue.on('error', (error: Error) => logger.debug({ err: error, queue: queue.name }, 'queue error'));

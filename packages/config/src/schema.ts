@@ -48,6 +48,29 @@ export const EnvSchema = Type.Object({
   AUTH_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10 }),
   AUTH_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 900_000 }),
 
+  // Catalog and carts
+  PRODUCT_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
+
+  // Stripe. Unset key = payments disabled (create-intent answers 503); STRIPE_API_BASE points the
+  // SDK at the local simulator; without it the SDK talks to api.stripe.com unchanged.
+  STRIPE_SECRET_KEY: Type.Optional(Type.String({ pattern: '^(sk|rk)_(test|live)_[A-Za-z0-9_]+$' })),
+  STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9_]+$' })),
+  STRIPE_API_BASE: Type.Optional(Type.String({ pattern: '^https?://[^/]+$' })),
+  CHECKOUT_SUCCESS_URL: Type.String({
+    default: 'http://localhost:3000/checkout/success?session_id={CHECKOUT_SESSION_ID}',
+  }),
+  CHECKOUT_CANCEL_URL: Type.String({ default: 'http://localhost:3000/checkout/cancelled' }),
+  CHECKOUT_SESSION_TTL_SECONDS: Type.Integer({ minimum: 1800, maximum: 86_400, default: 3600 }),
+
+  // Email
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  EMAIL_FROM: Type.String({ minLength: 3, default: 'Simple Shop <shop@localhost>' }),
+  PUBLIC_APP_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:3000' }),
+
+  // Operations
+  BULL_BOARD_READ_ONLY: Type.Boolean({ default: false }),
+  RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000 }),
+
   // Queue
   QUEUE_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   JOB_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),

@@ -43,5 +43,37 @@ export function maintenanceQueue(retry: RetrySettings): QueueDefinition<'mainten
   return { name: 'maintenance', payload: MaintenancePayload, defaultJobOptions: retryingJobOptions(retry) };
 }
 
-export const QUEUE_NAMES = ['maintenance'] as const;
+/**
+ * Emails: the job carries only the outbox document ID (`email-outbox`), which is also the job ID,
+ * so the same email queued twice is one job, and the content is read from MongoDB at send time.
+ */
+export const EmailPayload = Type.Object(
+  { outboxId: Type.String({ minLength: 1, maxLength: 200 }), correlationId: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+export type EmailPayload = Static<typeof EmailPayload>;
+
+export function emailsQueue(retry: RetrySettings): QueueDefinition<'emails', typeof EmailPayload> {
+  return { name: 'emails', payload: EmailPayload, defaultJobOptions: retryingJobOptions(retry) };
+}
+
+/**
+ * Stripe events: the job carries the event ID (also the job ID); the verified payload is read
+ * from `webhook-events`, the durable record written before Stripe was answered.
+ */
+export const StripeEventPayload = Type.Object(
+  {
+    eventId: Type.String({ minLength: 1, maxLength: 255 }),
+    type: Type.String({ maxLength: 255 }),
+    correlationId: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type StripeEventPayload = Static<typeof StripeEventPayload>;
+
+export function stripeEventsQueue(retry: RetrySettings): QueueDefinition<'stripe-events', typeof StripeEventPayload> {
+  return { name: 'stripe-events', payload: StripeEventPayload, defaultJobOptions: retryingJobOptions(retry) };
+}
+
+export const QUEUE_NAMES = ['maintenance', 'emails', 'stripe-events'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];

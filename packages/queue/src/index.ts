@@ -1,8 +1,12 @@
 export { createRedis, redisOptions, bullPrefix, waitForRedis, type Redis, type RedisRole } from './connection';
 export {
+  EmailPayload,
   MaintenancePayload,
   QUEUE_NAMES,
+  StripeEventPayload,
+  emailsQueue,
   maintenanceQueue,
+  stripeEventsQueue,
   retryingJobOptions,
   type QueueDefinition,
   type QueueName,

@@ -60,11 +60,9 @@ export default fp(
     });
 
     app.setNotFoundHandler((request, reply) =>
-      reply
-        .status(404)
-        .send({
-          error: { code: 'NOT_FOUND', message: `Route ${request.method} ${request.url.split('?')[0]} not found` },
-        }),
+      reply.status(404).send({
+        error: { code: 'NOT_FOUND', message: `Route ${request.method} ${request.url.split('?')[0]} not found` },
+      }),
     );
   },
   { name: 'error-handler' },

@@ -1,0 +1,26 @@
+export {
+  testDeps,
+  uniqueName,
+  testEnv,
+  testConfig,
+  describeRealMongo,
+  itRealMongo,
+  waitFor,
+  NEEDS_REAL_MONGO,
+  TEST_JWT_SECRET,
+  type TestDeps,
+  type TestEnv,
+} from './deps';
+export {
+  spawnProcess,
+  type SpawnProcessOptions,
+  type SpawnedProcess,
+  type WaitForLineOptions,
+  type ExitInfo,
+} from './spawn-process';
+export {
+  startRedisServer,
+  startJongodb,
+  type StartedRedisServer,
+  type StartedJongodb,
+} from '@simple-shop/dev-services';
