@@ -1,8 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import maintenance from './maintenance';
+import orders from './orders';
+import products from './products';
+import users from './users';
 
-/** /api/admin: every route here requires the admin role (each route sets its own guard). */
+/** /api/admin: every route here requires the admin role (each route sets `onRequest: app.requireAdmin`). */
 const admin: FastifyPluginAsync = async (app) => {
+  await app.register(users, { prefix: '/users' });
+  await app.register(products, { prefix: '/products' });
+  await app.register(orders, { prefix: '/orders' });
   await app.register(maintenance, { prefix: '/maintenance' });
 };
 

@@ -1,0 +1,6 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+
+/** /api/admin/orders routes (admin role only). */
+const routes: FastifyPluginAsyncTypebox = async () => {};
+
+export default routes;
