@@ -10,6 +10,7 @@ import authenticate from './plugins/app/authenticate';
 import errorHandler from './plugins/app/error-handler';
 import httpMetrics from './plugins/app/http-metrics';
 import requestId, { genReqId } from './plugins/app/request-id';
+import stockEvents from './plugins/app/stock-events';
 import cors from './plugins/external/cors';
 import helmet from './plugins/external/helmet';
 import jwt from './plugins/external/jwt';
@@ -33,6 +34,7 @@ export const appPlugin = fp<{ deps: AppDependencies }>(
     await app.register(rateLimit);
     await app.register(jwt);
     await app.register(authenticate);
+    await app.register(stockEvents);
     await app.register(swagger);
     await app.register(routes);
   },

@@ -1,6 +1,7 @@
 import type { Config } from '@simple-shop/config';
 import { connectDatabase, type Database } from '@simple-shop/db';
 import type { Logger } from '@simple-shop/observability';
+import { createStripeClient, type Stripe } from '@simple-shop/payments';
 import {
   bullPrefix,
   createQueue,
@@ -30,6 +31,8 @@ export interface AppDependencies {
     emails: TypedQueue<EmailPayload>;
     stripeEvents: TypedQueue<StripeEventPayload>;
   };
+  /** Null when STRIPE_SECRET_KEY is unset: payment routes then answer 503. */
+  stripe: Stripe | null;
   close(): Promise<void>;
 }
 
@@ -61,6 +64,7 @@ export async function createDependencies(config: Config, logger: Logger): Promis
     database,
     redis,
     queues,
+    stripe: createStripeClient(config),
     async close() {
       await Promise.allSettled(Object.values(queues).map(({ queue }) => queue.close()));
       redis.disconnect();

@@ -28,6 +28,7 @@ export interface RefreshTokenDoc {
   usedAt?: Date; // set when rotated; presenting it again is reuse
   revokedAt?: Date;
   revokedReason?: string;
+  parentId?: ObjectId; // the token this one replaced (rotation chain)
   createdAt: Date;
 }
 
@@ -48,11 +49,17 @@ export interface ProductDoc {
   price: number;
   currency: string;
   stock: number; // units available to sell (holds are already taken out)
+  /**
+   * Units held by unpaid orders, keyed by order id. A hold is taken, released or consumed in the
+   * same single-document update that moves `stock`, so each ends exactly once without a transaction.
+   */
+  holds?: Record<string, number>;
   active: boolean;
   deletedAt?: Date;
   images: string[];
   attributes: Record<string, string>;
   searchTerms?: string[]; // lower-cased words of name and category, for the search index
+  sku?: string; // stable catalog key (unique when present); the seed upserts by it
   createdAt: Date;
   updatedAt: Date;
 }
@@ -60,6 +67,11 @@ export interface ProductDoc {
 export interface CartDoc {
   _id: ObjectId; // the user id: one cart per user
   items: { productId: ObjectId; quantity: number; addedAt: Date }[];
+  /**
+   * Bumped by every write through the cart service (optimistic concurrency, and the Redis copy is
+   * only replaced by a newer version). Writers that bypass the service leave the Redis copy stale.
+   */
+  version?: number;
   updatedAt: Date;
 }
 
@@ -70,10 +82,14 @@ export interface OrderDoc {
   items: { productId: ObjectId; name: string; quantity: number; unitPrice: number }[];
   total: number;
   currency: string;
-  holdReleasedAt?: Date; // set exactly once when a hold is released or consumed
-  holdConsumedAt?: Date;
   expiresAt: Date; // unpaid orders expire after this
   statusReason?: string;
+  /** Checkout Session of this order (one per order), once created. */
+  checkoutSessionId?: string;
+  /** Fixed before the session is created, so a retried creation sends identical parameters. */
+  checkoutExpiresAt?: Date;
+  paidAt?: Date;
+  refundedAt?: Date;
   history: { status: string; at: Date; reason?: string }[];
   createdAt: Date;
   updatedAt: Date;
@@ -97,6 +113,7 @@ export interface PaymentDoc {
   provider: 'stripe';
   sessionId: string;
   sessionUrl?: string;
+  expiresAt?: Date;
   paymentIntentId?: string;
   status: string; // open | succeeded | failed | expired | refunded
   amount: number;
@@ -141,13 +158,16 @@ export interface FailedWebhookDoc {
 
 export interface EmailOutboxDoc {
   _id: string; // `${kind}:${subjectId}`: one email per (order, kind) by construction
-  kind: string;
+  kind: string; // EmailKind (see email-outbox.ts)
+  subjectId?: string; // what the email is about: reset-token id, order id
   to: string;
   subject: string;
-  data: Record<string, unknown>;
+  data: Record<string, unknown>; // template data; may hold secrets (reset links): never log it
   status: 'pending' | 'sent' | 'failed';
   attempts: number;
+  messageId?: string; // `<${_id}@simple-shop>`, the same on every attempt
   sentAt?: Date;
   lastError?: string;
+  lastAttemptAt?: Date;
   createdAt: Date;
 }

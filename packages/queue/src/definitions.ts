@@ -58,17 +58,31 @@ export function emailsQueue(retry: RetrySettings): QueueDefinition<'emails', typ
 }
 
 /**
- * Stripe events: the job carries the event ID (also the job ID); the verified payload is read
- * from `webhook-events`, the durable record written before Stripe was answered.
+ * Stripe work, one queue for both sources so there is one completion path:
+ * - `webhook`: the job carries the event ID (also the job ID); the verified payload is read from
+ *   `webhook-events`, the durable record written before Stripe was answered;
+ * - `session`: "check this Checkout Session with Stripe and complete its order if paid", queued by
+ *   verify-session and reconciliation when a webhook may have been missed.
  */
-export const StripeEventPayload = Type.Object(
-  {
-    eventId: Type.String({ minLength: 1, maxLength: 255 }),
-    type: Type.String({ maxLength: 255 }),
-    correlationId: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-);
+export const StripeEventPayload = Type.Union([
+  Type.Object(
+    {
+      kind: Type.Literal('webhook'),
+      eventId: Type.String({ minLength: 1, maxLength: 255 }),
+      type: Type.String({ maxLength: 255 }),
+      correlationId: Type.Optional(Type.String()),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('session'),
+      sessionId: Type.String({ minLength: 1, maxLength: 255 }),
+      correlationId: Type.Optional(Type.String()),
+    },
+    { additionalProperties: false },
+  ),
+]);
 export type StripeEventPayload = Static<typeof StripeEventPayload>;
 
 export function stripeEventsQueue(retry: RetrySettings): QueueDefinition<'stripe-events', typeof StripeEventPayload> {

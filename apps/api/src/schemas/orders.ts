@@ -1,0 +1,72 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ORDER_STATUSES } from '@simple-shop/domain';
+import { Currency, Cursor, Limit, MinorUnits, ObjectIdString } from './common';
+
+export const OrderStatus = Type.Union(
+  ORDER_STATUSES.map((s) => Type.Literal(s)),
+  { description: 'See docs/order-lifecycle.md' },
+);
+
+export const CreateOrderBody = Type.Object(
+  {
+    items: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { productId: ObjectIdString, quantity: Type.Integer({ minimum: 1, maximum: 99 }) },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, maxItems: 50 },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'Without items, the order is made from the caller’s cart' },
+);
+export type CreateOrderBody = Static<typeof CreateOrderBody>;
+
+export const OrderItem = Type.Object({
+  productId: Type.String(),
+  name: Type.String(),
+  quantity: Type.Integer(),
+  unitPrice: MinorUnits,
+  lineTotal: MinorUnits,
+});
+
+export const Order = Type.Object({
+  id: Type.String(),
+  status: OrderStatus,
+  items: Type.Array(OrderItem),
+  total: MinorUnits,
+  currency: Currency,
+  statusReason: Type.Optional(Type.String()),
+  expiresAt: Type.String({
+    format: 'date-time',
+    description: 'an unpaid order expires (and frees its stock) at this time',
+  }),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+export type Order = Static<typeof Order>;
+
+export const AdminOrder = Type.Composite([Order, Type.Object({ userId: Type.String() })]);
+
+export const OrderListQuery = Type.Object(
+  { limit: Limit, cursor: Type.Optional(Cursor) },
+  { additionalProperties: false },
+);
+export const AdminOrderListQuery = Type.Object(
+  { limit: Limit, cursor: Type.Optional(Cursor), status: Type.Optional(OrderStatus) },
+  { additionalProperties: false },
+);
+
+export const OrderList = Type.Object({
+  items: Type.Array(Order),
+  nextCursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'pass as cursor for the next page; null at the end',
+  }),
+  limit: Type.Integer(),
+});
+export const AdminOrderList = Type.Object({
+  items: Type.Array(AdminOrder),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  limit: Type.Integer(),
+});

@@ -1,0 +1,9 @@
+export { createStripeClient, Stripe } from './stripe-client';
+export {
+  checkoutIdempotencyKey,
+  checkoutSessionParams,
+  sessionExpiry,
+  MIN_SESSION_SECONDS,
+  MAX_SESSION_SECONDS,
+} from './checkout';
+export { refundOrder, refundIdempotencyKey } from './refund-order';
