@@ -9,12 +9,17 @@ import { validatorCompiler } from './lib/validator';
 import authenticate from './plugins/app/authenticate';
 import errorHandler from './plugins/app/error-handler';
 import httpMetrics from './plugins/app/http-metrics';
+import jsonBody from './plugins/app/json-body';
 import requestId, { genReqId } from './plugins/app/request-id';
+import shopMetrics from './plugins/app/shop-metrics';
 import stockEvents from './plugins/app/stock-events';
+import bullBoard from './plugins/external/bull-board';
+import cookie from './plugins/external/cookie';
 import cors from './plugins/external/cors';
 import helmet from './plugins/external/helmet';
 import jwt from './plugins/external/jwt';
 import rateLimit from './plugins/external/rate-limit';
+import rawBody from './plugins/external/raw-body';
 import swagger from './plugins/external/swagger';
 import routes from './routes/index';
 
@@ -27,15 +32,20 @@ export const appPlugin = fp<{ deps: AppDependencies }>(
     app.decorate('deps', deps);
     await app.register(fp(async () => {}, { name: 'deps' }));
     await app.register(errorHandler);
+    await app.register(jsonBody);
     await app.register(requestId);
     await app.register(httpMetrics);
+    await app.register(shopMetrics);
     await app.register(helmet);
     await app.register(cors);
     await app.register(rateLimit);
+    await app.register(rawBody);
     await app.register(jwt);
+    await app.register(cookie);
     await app.register(authenticate);
     await app.register(stockEvents);
     await app.register(swagger);
+    await app.register(bullBoard);
     await app.register(routes);
   },
   { name: 'simple-shop-api' },

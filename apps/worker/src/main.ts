@@ -4,7 +4,7 @@ import closeWithGrace from 'close-with-grace';
 import { createWorkerDependencies } from './deps';
 import { buildWorkerHttp } from './http/server';
 import { createWorkerMetrics } from './metrics';
-import { startWorkers, type RunningWorkers } from './worker';
+import { startWorkers } from './worker';
 
 /**
  * The worker process. On SIGTERM/SIGINT: stop taking jobs and let active ones finish
@@ -14,11 +14,19 @@ import { startWorkers, type RunningWorkers } from './worker';
 const config = loadConfigOrExit();
 const logger = createLogger({ service: 'worker', level: config.LOG_LEVEL });
 const deps = await createWorkerDependencies(config, logger);
-// Queue depth is read from the running workers' queues, which exist only after the metrics do.
-const queuesForMetrics: { current: RunningWorkers | undefined } = { current: undefined };
-const metrics = createWorkerMetrics(() => queuesForMetrics.current?.queues ?? []);
+const metrics = createWorkerMetrics({
+  queues: () => Object.values(deps.queues).map((q) => q.queue),
+  deadLetters: () => deps.database.collections.failedWebhooks.countDocuments({ resolvedAt: { $exists: false } }),
+});
 const running = startWorkers(deps, metrics);
-queuesForMetrics.current = running;
+// One schedule for all replicas (upsert by id): the reconciliation safety net.
+await deps.queues.maintenance.queue
+  .upsertJobScheduler(
+    'reconcile',
+    { every: config.RECONCILE_INTERVAL_MS },
+    { name: 'reconcile', data: { task: 'reconcile', requestedAt: 'scheduled' } },
+  )
+  .catch((error: unknown) => logger.warn({ err: error }, 'could not schedule reconciliation (Redis down?)'));
 const http = await buildWorkerHttp(deps, metrics, running);
 
 closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {

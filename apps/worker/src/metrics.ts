@@ -5,41 +5,86 @@ export interface WorkerMetrics {
   registry: Registry;
   jobsTotal: Counter<'queue' | 'outcome'>;
   jobDuration: Histogram<'queue'>;
+  paymentsTotal: Counter<'outcome'>;
+  paymentsSuccess: Counter;
+  webhookEvents: Counter<'result'>;
+  eventAge: Histogram<'type'>;
+}
+
+export interface MetricSources {
+  queues: () => Queue[];
+  /** Unresolved dead letters (read at scrape time from MongoDB). */
+  deadLetters: () => Promise<number>;
 }
 
 /**
- * Worker-side metrics. Queue depth is read from Redis at scrape time (not kept in memory), so
- * every worker replica reports the same truth and the HPA can scale on it.
+ * Worker-side metrics. Queue depth and dead letters are read at scrape time (not kept in
+ * memory), so every worker replica reports the same truth and the HPA can scale on it.
  */
-export function createWorkerMetrics(queues: () => Queue[]): WorkerMetrics {
+export function createWorkerMetrics(sources: MetricSources): WorkerMetrics {
   const registry = createMetricsRegistry('worker');
-  const jobsTotal = new Counter({
-    name: 'jobs_processed_total',
-    help: 'Jobs finished by this worker, by queue and outcome (completed, failed)',
-    labelNames: ['queue', 'outcome'],
-    registers: [registry],
-  });
-  const jobDuration = new Histogram({
-    name: 'job_duration_seconds',
-    help: 'Time spent processing a job, by queue',
-    labelNames: ['queue'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
-  });
+  const registers = [registry];
   new Gauge({
     name: 'queue_depth',
     help: 'Jobs in each queue by state (waiting, active, delayed, failed)',
     labelNames: ['queue', 'state'],
-    registers: [registry],
+    registers,
     async collect() {
       this.reset();
       await Promise.all(
-        queues().map(async (queue) => {
+        sources.queues().map(async (queue) => {
           const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
           for (const [state, count] of Object.entries(counts)) this.set({ queue: queue.name, state }, count);
         }),
       ).catch(() => undefined); // Redis down: report no depth rather than fail the whole scrape
     },
   });
-  return { registry, jobsTotal, jobDuration };
+  new Gauge({
+    name: 'dead_letter_size',
+    help: 'Stripe events that exhausted their retries and wait for an operator (failed-webhooks, unresolved)',
+    registers,
+    async collect() {
+      try {
+        this.set(await sources.deadLetters());
+      } catch {
+        // MongoDB down: keep the last value; the database alert covers it.
+      }
+    },
+  });
+  return {
+    registry,
+    jobsTotal: new Counter({
+      name: 'jobs_processed_total',
+      help: 'Jobs finished by this worker, by queue and outcome (completed, failed)',
+      labelNames: ['queue', 'outcome'],
+      registers,
+    }),
+    jobDuration: new Histogram({
+      name: 'job_duration_seconds',
+      help: 'Time spent processing a job, by queue',
+      labelNames: ['queue'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    paymentsTotal: new Counter({
+      name: 'payments_total',
+      help: 'Payment outcomes: succeeded, failed, amount_mismatch, refunded_out_of_stock',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    paymentsSuccess: new Counter({ name: 'payments_success', help: 'Payments that completed an order', registers }),
+    webhookEvents: new Counter({
+      name: 'webhook_events_total',
+      help: 'Stripe events processed by the worker, by result (processed, ignored, duplicate, failed, dead_lettered)',
+      labelNames: ['result'],
+      registers,
+    }),
+    eventAge: new Histogram({
+      name: 'webhook_event_age_seconds',
+      help: 'Age of a Stripe event when the worker processed it (Stripe created → processed)',
+      labelNames: ['type'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+      registers,
+    }),
+  };
 }

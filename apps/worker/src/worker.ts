@@ -1,27 +1,38 @@
-import { bullPrefix, createQueue, createWorker, maintenanceQueue } from '@simple-shop/queue';
+import { bullPrefix, createWorker, emailsQueue, maintenanceQueue, stripeEventsQueue } from '@simple-shop/queue';
 import type { Queue, Worker } from 'bullmq';
 import type { WorkerDependencies } from './deps';
+import { createMailer } from './email/transport';
 import { maintenanceHandler } from './jobs/maintenance';
+import { sendEmailHandler } from './jobs/send-email';
+import { stripeEventsHandler } from './jobs/stripe-events';
 import type { WorkerMetrics } from './metrics';
 
 export interface RunningWorkers {
   workers: Worker[];
   /** Producer handles for the same queues (for depth metrics and scheduling). */
   queues: Queue[];
-  /** Waits for active jobs to finish (BullMQ's worker.close()), then releases the queues. */
+  /** Waits for active jobs to finish (BullMQ's worker.close()); connections are the deps' to close. */
   close(): Promise<void>;
 }
 
 export function startWorkers(deps: WorkerDependencies, metrics: WorkerMetrics): RunningWorkers {
   const { config, redis, logger } = deps;
-  const prefix = bullPrefix(config.REDIS_KEY_PREFIX);
   const retry = { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS };
+  // A crashed worker's active job is retried once its lock expires (BullMQ's stalled check).
+  const options = {
+    prefix: bullPrefix(config.REDIS_KEY_PREFIX),
+    concurrency: config.QUEUE_CONCURRENCY,
+    lockDuration: config.JOB_LOCK_MS,
+    stalledInterval: Math.max(1000, Math.floor(config.JOB_LOCK_MS / 2)),
+    maxStalledCount: 3,
+  };
 
-  const maintenance = maintenanceQueue(retry);
+  const mailer = createMailer(config, logger);
   const workers: Worker[] = [
-    createWorker(maintenance, maintenanceHandler(deps), redis, { prefix, concurrency: config.QUEUE_CONCURRENCY }),
+    createWorker(maintenanceQueue(retry), maintenanceHandler(deps, metrics), redis, options),
+    createWorker(emailsQueue(retry), sendEmailHandler(deps, mailer), redis, options),
+    createWorker(stripeEventsQueue(retry), stripeEventsHandler(deps, metrics), redis, options),
   ];
-  const queues = [createQueue(maintenance, redis, prefix).queue];
 
   for (const worker of workers) {
     worker.on('completed', (job) => {
@@ -39,10 +50,10 @@ export function startWorkers(deps: WorkerDependencies, metrics: WorkerMetrics): 
 
   return {
     workers,
-    queues,
+    queues: Object.values(deps.queues).map((q) => q.queue),
     async close() {
       await Promise.all(workers.map((w) => w.close()));
-      await Promise.all(queues.map((q) => q.close()));
+      mailer.close();
     },
   };
 }

@@ -71,10 +71,16 @@ export const EnvSchema = Type.Object({
   BULL_BOARD_READ_ONLY: Type.Boolean({ default: false }),
   RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000 }),
 
+  // Fault injection for chaos and crash tests only (a delay inside Stripe event processing, so
+  // a worker can be killed mid-job). Must stay 0 in production.
+  FAULT_PROCESSING_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 0 }),
+
   // Queue
   QUEUE_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   JOB_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
   JOB_BACKOFF_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 2000 }),
+  /** How long a worker's lock on an active job lasts; a crashed worker's job is retried after it. */
+  JOB_LOCK_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
 });
 
 export type Env = Static<typeof EnvSchema>;

@@ -16,22 +16,14 @@ export async function moveOrder(
 ): Promise<OrderDoc | null> {
   const now = new Date();
   const allowed = options.from ?? statusesAllowing(to);
-  const order = await database.collections.orders.findOne(
-    { _id: orderId },
-    options.session ? { session: options.session } : {},
-  );
-  if (!order || !allowed.includes(order.status as OrderStatus)) return null;
-  const history = [...order.history, { status: to, at: now, ...(options.reason ? { reason: options.reason } : {}) }];
+  const entry = { status: to, at: now, ...(options.reason ? { reason: options.reason } : {}) };
+  // One guarded command: the status guard is the decision, and `$addToSet` of a timestamped
+  // entry appends to the history without a read (the entry is unique by its time and status).
   return database.collections.orders.findOneAndUpdate(
-    { _id: orderId, status: order.status },
+    { _id: orderId, status: { $in: [...allowed] } },
     {
-      $set: {
-        ...options.set,
-        status: to,
-        history,
-        updatedAt: now,
-        ...(options.reason ? { statusReason: options.reason } : {}),
-      },
+      $set: { ...options.set, status: to, updatedAt: now, ...(options.reason ? { statusReason: options.reason } : {}) },
+      $addToSet: { history: entry },
     },
     { returnDocument: 'after', ...(options.session ? { session: options.session } : {}) },
   );

@@ -7,3 +7,4 @@ export {
   MAX_SESSION_SECONDS,
 } from './checkout';
 export { refundOrder, refundIdempotencyKey } from './refund-order';
+export { verifyStripeEvent, HANDLED_EVENT_TYPES, isHandledEventType, type HandledEventType } from './webhooks';

@@ -31,7 +31,7 @@ export function retryingJobOptions(retry: RetrySettings): DefaultJobOptions {
 
 export const MaintenancePayload = Type.Object(
   {
-    task: Type.Union([Type.Literal('heartbeat')]),
+    task: Type.Union([Type.Literal('heartbeat'), Type.Literal('reconcile')]),
     requestedAt: Type.String(),
     correlationId: Type.Optional(Type.String()),
   },

@@ -42,6 +42,7 @@ const orders: FastifyPluginAsyncTypebox = async (app) => {
           const order = await placeOrder(app.deps, userId, lines);
           if (fromCart) await clearCartAfterOrder(app.deps, userId, request.log);
           await app.afterStockChange(order.items.map((i) => i.productId.toHexString()));
+          app.shopMetrics.ordersCreated.inc();
           request.log.info(
             { orderId: order._id.toHexString(), total: order.total, currency: order.currency },
             'order created',

@@ -6,10 +6,12 @@ import { CheckoutSession, CreateIntentBody, VerifySessionQuery, VerifySessionRes
 import { parseIdempotencyKey, withIdempotency } from '../../../services/idempotency';
 import { findOwnOrder } from '../../../services/orders/order-service';
 import { openCheckout, verifyCheckout } from '../../../services/payments/checkout-service';
+import webhook from './webhook';
 
 /** /api/payments: Stripe Checkout for the caller's orders. The webhook route lives in webhook.ts. */
 const payments: FastifyPluginAsyncTypebox = async (app) => {
   const security = [{ bearerAuth: [] }];
+  await app.register(webhook);
 
   app.post(
     '/create-intent',

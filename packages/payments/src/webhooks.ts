@@ -1,0 +1,30 @@
+import Stripe from 'stripe';
+
+/**
+ * Verifies a Stripe webhook on its raw bytes (never re-serialised JSON) with the endpoint secret.
+ * Throws Stripe's StripeSignatureVerificationError for a wrong secret, a tampered body, a
+ * missing/garbled header or a timestamp older than the tolerance (300 s).
+ */
+export function verifyStripeEvent(
+  rawBody: string | Buffer,
+  signature: string | undefined,
+  secret: string,
+): Stripe.Event {
+  // An empty header makes the SDK throw its own "no signatures found" verification error.
+  return Stripe.webhooks.constructEvent(rawBody, signature ?? '', secret);
+}
+
+/** The Checkout and payment events the worker acts on; anything else is recorded as ignored. */
+export const HANDLED_EVENT_TYPES = [
+  'checkout.session.completed',
+  'checkout.session.async_payment_succeeded',
+  'checkout.session.async_payment_failed',
+  'checkout.session.expired',
+  'payment_intent.payment_failed',
+  'charge.refunded',
+] as const;
+export type HandledEventType = (typeof HANDLED_EVENT_TYPES)[number];
+
+export function isHandledEventType(type: string): type is HandledEventType {
+  return (HANDLED_EVENT_TYPES as readonly string[]).includes(type);
+}
