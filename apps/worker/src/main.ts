@@ -19,14 +19,18 @@ const metrics = createWorkerMetrics({
   deadLetters: () => deps.database.collections.failedWebhooks.countDocuments({ resolvedAt: { $exists: false } }),
 });
 const running = startWorkers(deps, metrics);
-// One schedule for all replicas (upsert by id): the reconciliation safety net.
-await deps.queues.maintenance.queue
-  .upsertJobScheduler(
-    'reconcile',
-    { every: config.RECONCILE_INTERVAL_MS },
-    { name: 'reconcile', data: { task: 'reconcile', requestedAt: 'scheduled' } },
-  )
-  .catch((error: unknown) => logger.warn({ err: error }, 'could not schedule reconciliation (Redis down?)'));
+// One schedule for all replicas (upsert by id): the reconciliation safety net. Re-upserted on
+// every Redis (re)connect, so a Redis that lost its data gets the schedule back.
+const scheduleReconcile = () =>
+  deps.queues.maintenance.queue
+    .upsertJobScheduler(
+      'reconcile',
+      { every: config.RECONCILE_INTERVAL_MS },
+      { name: 'reconcile', data: { task: 'reconcile', requestedAt: 'scheduled' } },
+    )
+    .catch((error: unknown) => logger.warn({ err: error }, 'could not schedule reconciliation (Redis down?)'));
+await scheduleReconcile();
+deps.redis.on('ready', () => void scheduleReconcile());
 const http = await buildWorkerHttp(deps, metrics, running);
 
 closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {

@@ -1,0 +1,246 @@
+import { ObjectId, type OrderDoc } from '@simple-shop/db';
+import { signPayload } from '@simple-shop/stripe-simulator';
+import {
+  STACK_WEBHOOK_SECRET,
+  describeRealMongo,
+  startRedisServer,
+  startStack,
+  waitFor,
+  type Stack,
+} from '@simple-shop/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { api, insertProduct, orderWithSession, productState } from './pipeline-test-support';
+
+/** Crashes, outages and failing handlers: the pipeline still ends in exactly one effect. */
+
+function paidSessionEvent(orderId: ObjectId, amount: number) {
+  const id = `evt_${new ObjectId().toHexString()}`;
+  const session = {
+    id: `cs_test_${new ObjectId().toHexString()}`,
+    object: 'checkout.session',
+    status: 'complete',
+    payment_status: 'paid',
+    amount_total: amount,
+    currency: 'usd',
+    payment_intent: `pi_${new ObjectId().toHexString()}`,
+    metadata: { orderId: orderId.toHexString() },
+    client_reference_id: orderId.toHexString(),
+  };
+  const payload = JSON.stringify({
+    id,
+    object: 'event',
+    type: 'checkout.session.completed',
+    created: Math.floor(Date.now() / 1000),
+    data: { object: session },
+  });
+  return { id, payload };
+}
+
+async function deliver(stack: Stack, payload: string) {
+  return fetch(`${stack.url}/api/payments/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'stripe-signature': signPayload(payload, STACK_WEBHOOK_SECRET) },
+    body: payload,
+  });
+}
+
+async function insertOrderFor(stack: Stack, orderId: ObjectId, productId: ObjectId, userId: ObjectId, total: number) {
+  const now = new Date();
+  const order: OrderDoc = {
+    _id: orderId,
+    userId,
+    status: 'pending_payment',
+    items: [{ productId, name: 'late order', quantity: 1, unitPrice: total }],
+    total,
+    currency: 'usd',
+    expiresAt: new Date(now.getTime() + 3600_000),
+    history: [{ status: 'pending_payment', at: now }],
+    createdAt: now,
+    updatedAt: now,
+  };
+  await stack.database.collections.orders.insertOne(order);
+}
+
+describe('a worker killed mid-processing', () => {
+  let stack: Stack;
+  afterAll(async () => stack?.stop());
+
+  it('is replaced, and the job completes with its effects exactly once', async () => {
+    stack = await startStack({ workers: 0 });
+    const slow = await stack.startWorker({ FAULT_PROCESSING_DELAY_MS: '4000' });
+    const product = await insertProduct(stack, { stock: 3 });
+    const { user, orderId, sessionId } = await orderWithSession(stack, product, 1);
+    await stack.sim.pay(sessionId);
+    // Wait until the slow worker holds the job (4 s inside it), then kill it with no chance to clean up.
+    await waitFor(
+      async () =>
+        expect(
+          (await stack.database.collections.webhookEvents.findOne({ payload: { $regex: sessionId } }))?.status,
+        ).toBe('queued'),
+      { timeoutMs: 10_000 },
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    slow.kill('SIGKILL');
+    await slow.exited;
+    expect((await stack.database.collections.orders.findOne({ _id: orderId }))?.status).toBe('pending_payment');
+
+    await stack.startWorker();
+    await waitFor(
+      async () => expect((await stack.database.collections.orders.findOne({ _id: orderId }))?.status).toBe('paid'),
+      { timeoutMs: 20_000 },
+    );
+    await waitFor(async () => expect(stack.smtp.messages().filter((m) => m.to.includes(user.email))).toHaveLength(1), {
+      timeoutMs: 10_000,
+    });
+    expect(await productState(stack, product._id)).toEqual({ stock: 2, held: 0 });
+    expect(await stack.database.collections.payments.countDocuments({ orderId, status: 'succeeded' })).toBe(1);
+  }, 90_000);
+});
+
+describe('Redis down at ingest', () => {
+  let stack: Stack;
+  let redis: Awaited<ReturnType<typeof startRedisServer>> | undefined;
+  afterAll(async () => {
+    await stack?.stop();
+    await redis?.stop();
+  });
+
+  it('still answers 2xx after the durable record, and processes the event once Redis is back', async () => {
+    redis = await startRedisServer();
+    stack = await startStack({ env: { REDIS_URL: redis.url, RECONCILE_INTERVAL_MS: '1000' } });
+    const product = await insertProduct(stack, { stock: 2 });
+    const { orderId, sessionId } = await orderWithSession(stack, product, 1);
+
+    await redis.stop();
+    await stack.sim.pay(sessionId);
+    await stack.sim.waitForDeliveries();
+    const event = stack.sim
+      .events()
+      .find((e) => e.type === 'checkout.session.completed' && (e.data.object as { id: string }).id === sessionId)!;
+    expect(
+      stack.sim
+        .deliveries()
+        .filter((d) => d.eventId === event.id)
+        .map((d) => d.statusCode),
+    ).toEqual([200]);
+    expect((await stack.database.collections.webhookEvents.findOne({ _id: event.id }))?.status).toBe('received');
+    expect((await stack.database.collections.orders.findOne({ _id: orderId }))?.status).toBe('pending_payment');
+
+    redis = await startRedisServer({ port: redis.port });
+    await waitFor(
+      async () => expect((await stack.database.collections.orders.findOne({ _id: orderId }))?.status).toBe('paid'),
+      { timeoutMs: 30_000 },
+    );
+    expect((await stack.database.collections.webhookEvents.findOne({ _id: event.id }))?.status).toBe('processed');
+    expect(await productState(stack, product._id)).toEqual({ stock: 1, held: 0 });
+  }, 90_000);
+});
+
+describe('failing handlers', () => {
+  let stack: Stack;
+  afterAll(async () => stack?.stop());
+
+  it('a transient failure succeeds on a later attempt, with growing delays', async () => {
+    stack = await startStack();
+    const product = await insertProduct(stack, { stock: 5 });
+    const user = await stack.createUser();
+    const orderId = new ObjectId();
+    const { id, payload } = paidSessionEvent(orderId, 2500);
+    expect((await deliver(stack, payload)).status).toBe(200);
+    // The order is not there yet (Stripe can beat our own write): attempts fail until it is.
+    await waitFor(
+      async () =>
+        expect((await stack.database.collections.webhookEvents.findOne({ _id: id }))?.attemptLog?.length).toBe(2),
+      { timeoutMs: 15_000 },
+    );
+    await insertOrderFor(stack, orderId, product._id, new ObjectId(user.id), 2500);
+    await waitFor(
+      async () =>
+        expect((await stack.database.collections.webhookEvents.findOne({ _id: id }))?.status).toBe('processed'),
+      { timeoutMs: 15_000 },
+    );
+    const record = await stack.database.collections.webhookEvents.findOne({ _id: id });
+    const times = record!.attemptLog!.map((a) => a.at.getTime());
+    expect(times).toHaveLength(2);
+    expect((await stack.database.collections.orders.findOne({ _id: orderId }))?.status).toBe('paid');
+    expect(await stack.database.collections.failedWebhooks.countDocuments({ eventId: id })).toBe(0);
+  }, 60_000);
+
+  it('an always-failing event lands in failed-webhooks, and a replay processes it once fixed', async () => {
+    const product = await insertProduct(stack, { stock: 5 });
+    const user = await stack.createUser();
+    const admin = await stack.createUser('admin');
+    const orderId = new ObjectId();
+    const { id, payload } = paidSessionEvent(orderId, 2500);
+    expect((await deliver(stack, payload)).status).toBe(200);
+
+    const dead = await waitFor(
+      async () => {
+        const doc = await stack.database.collections.failedWebhooks.findOne({ eventId: id });
+        expect(doc).toBeTruthy();
+        return doc!;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(dead.attempts).toHaveLength(4); // JOB_ATTEMPTS in the stack
+    expect(dead.error).toMatch(/not found/);
+    const gaps = dead.attempts.slice(1).map((a, i) => a.at.getTime() - dead.attempts[i]!.at.getTime());
+    expect(gaps[2]!).toBeGreaterThan(gaps[0]!); // exponential: 4x the first delay, jitter at most halves it
+    expect((await stack.database.collections.webhookEvents.findOne({ _id: id }))?.status).toBe('failed');
+
+    // The operator fixes the cause, then replays.
+    await insertOrderFor(stack, orderId, product._id, new ObjectId(user.id), 2500);
+    const listed = await api<{ items: { id: string; eventId: string }[] }>(
+      stack,
+      'GET',
+      '/api/admin/failed-webhooks',
+      admin.headers,
+    );
+    const item = listed.body.items.find((i) => i.eventId === id)!;
+    const replay = await api(stack, 'POST', `/api/admin/failed-webhooks/${item.id}/replay`, admin.headers);
+    expect(replay.status).toBe(202);
+    await waitFor(
+      async () => expect((await stack.database.collections.orders.findOne({ _id: orderId }))?.status).toBe('paid'),
+      { timeoutMs: 15_000 },
+    );
+    await waitFor(
+      async () =>
+        expect((await stack.database.collections.failedWebhooks.findOne({ eventId: id }))?.resolvedAt).toBeInstanceOf(
+          Date,
+        ),
+      { timeoutMs: 5000 },
+    );
+    expect(await stack.database.collections.payments.countDocuments({ orderId })).toBe(1);
+  }, 60_000);
+});
+
+describeRealMongo('concurrent fulfilments on one product', () => {
+  let stack: Stack;
+  afterAll(async () => stack?.stop());
+
+  it('two late payments for the last unit: one order paid, the other refunded', async () => {
+    stack = await startStack({ workers: 2 });
+    const product = await insertProduct(stack, { stock: 2 });
+    const a = await orderWithSession(stack, product, 1);
+    const b = await orderWithSession(stack, product, 1);
+    // Both holds lapse; one unit is left for two payments arriving at once.
+    for (const o of [a, b]) {
+      await api(stack, 'POST', `/api/orders/${o.orderId.toHexString()}/cancel`, o.user.headers);
+    }
+    await stack.database.collections.products.updateOne({ _id: product._id }, { $set: { stock: 1 } });
+    await Promise.all([
+      stack.sim.pay(a.sessionId).catch(() => undefined),
+      stack.sim.pay(b.sessionId).catch(() => undefined),
+    ]);
+    await waitFor(
+      async () => {
+        const statuses = await stack.database.collections.orders
+          .find({ _id: { $in: [a.orderId, b.orderId] } })
+          .toArray();
+        expect(statuses.map((o) => o.status).sort()).toEqual(['paid', 'refunded']);
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(await productState(stack, product._id)).toEqual({ stock: 0, held: 0 });
+  }, 90_000);
+});
