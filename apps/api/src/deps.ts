@@ -42,6 +42,7 @@ export async function createDependencies(config: Config, logger: Logger): Promis
     dbName: config.MONGODB_DB,
     appName: `${config.serviceName}-api`,
     logger,
+    monitorCommands: true,
   });
   const redis = createRedis(config.REDIS_URL, 'producer', `${config.serviceName}-api`);
   // An unreachable Redis must not crash the process: it is reported by /health/deep instead.

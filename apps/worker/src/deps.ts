@@ -40,6 +40,7 @@ export async function createWorkerDependencies(config: Config, logger: Logger): 
     dbName: config.MONGODB_DB,
     appName: `${config.serviceName}-worker`,
     logger,
+    monitorCommands: true,
   });
   const redis = createRedis(config.REDIS_URL, 'worker', `${config.serviceName}-worker`);
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));

@@ -1,5 +1,5 @@
 import { loadConfigOrExit } from '@simple-shop/config';
-import { createLogger } from '@simple-shop/observability';
+import { createDatastoreMetrics, createLogger } from '@simple-shop/observability';
 import closeWithGrace from 'close-with-grace';
 import { createWorkerDependencies } from './deps';
 import { buildWorkerHttp } from './http/server';
@@ -18,6 +18,9 @@ const metrics = createWorkerMetrics({
   queues: () => Object.values(deps.queues).map((q) => q.queue),
   deadLetters: () => deps.database.collections.failedWebhooks.countDocuments({ resolvedAt: { $exists: false } }),
 });
+const datastore = createDatastoreMetrics(metrics.registry);
+datastore.watchMongo(deps.database.client);
+datastore.watchRedis(deps.redis);
 const running = startWorkers(deps, metrics);
 // One schedule for all replicas (upsert by id): the reconciliation safety net. Re-upserted on
 // every Redis (re)connect, so a Redis that lost its data gets the schedule back.

@@ -141,6 +141,10 @@ export interface WebhookEventDoc {
   processedAt?: Date;
   attempts: number;
   lastError?: string;
+  /** One entry per failed processing attempt (unique by attempt number). */
+  attemptLog?: { attempt: number; at: Date; error: string }[];
+  /** What processing did (paid, expired, ignored...). */
+  outcome?: string;
   receivedAt: Date;
   expiresAt: Date; // TTL: 30 days
 }
@@ -153,6 +157,8 @@ export interface FailedWebhookDoc {
   attempts: { at: Date; error: string }[];
   failedAt: Date;
   replayedAt?: Date;
+  replayCount?: number;
+  replayJobId?: string;
   resolvedAt?: Date;
 }
 

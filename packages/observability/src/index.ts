@@ -9,3 +9,4 @@ export {
   type HttpMetrics,
 } from './metrics';
 export { runChecks, type Check, type CheckResult, type CheckStatus, type OverallStatus } from './health';
+export { createDatastoreMetrics } from './datastore-metrics';

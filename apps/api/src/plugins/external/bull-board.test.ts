@@ -1,0 +1,194 @@
+import { ObjectId } from '@simple-shop/db';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, buildTestApp } from '../../test-support';
+import { BOARD_COOKIE } from './bull-board';
+
+const admin = { sub: new ObjectId().toHexString(), role: 'admin' as const };
+const customer = { sub: new ObjectId().toHexString(), role: 'customer' as const };
+const QUEUES = ['emails', 'maintenance', 'stripe-events'];
+
+/** The `shop_board` cookie the board-session route hands an admin. */
+async function boardCookie(app: FastifyInstance): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/api/admin/board-session', headers: bearer(app, admin) });
+  expect(res.statusCode).toBe(204);
+  const cookie = res.cookies.find((c) => c.name === BOARD_COOKIE);
+  expect(cookie).toBeDefined();
+  return cookie!.value;
+}
+
+describe('Bull Board at /admin/queues', () => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await buildTestApp();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('refuses anonymous callers with 401 and the standard error body (page, API and static files)', async () => {
+    for (const url of [
+      '/admin/queues',
+      '/admin/queues/',
+      '/admin/queues/api/queues',
+      '/admin/queues/static/favicon.ico',
+    ]) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(401);
+      expect(res.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });
+    }
+  });
+
+  it('refuses a tampered or foreign-key cookie with 401', async () => {
+    const good = await boardCookie(app);
+    const tampered = `${good.slice(0, -3)}${good.endsWith('AAA') ? 'BBB' : 'AAA'}`;
+    for (const value of [tampered, 'not-a-jwt']) {
+      const res = await app.inject({
+        method: 'GET',
+        url: '/admin/queues/api/queues',
+        cookies: { [BOARD_COOKIE]: value },
+      });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('UNAUTHORIZED');
+    }
+  });
+
+  it('refuses a customer with 403 (cookie or bearer), and a customer cannot get a board session', async () => {
+    const token = app.jwt.sign(customer);
+    const byCookie = await app.inject({ method: 'GET', url: '/admin/queues', cookies: { [BOARD_COOKIE]: token } });
+    expect(byCookie.statusCode).toBe(403);
+    expect(byCookie.json()).toEqual({ error: { code: 'FORBIDDEN', message: 'Admin role required' } });
+    const byBearer = await app.inject({
+      method: 'GET',
+      url: '/admin/queues/api/queues',
+      headers: bearer(app, customer),
+    });
+    expect(byBearer.statusCode).toBe(403);
+
+    const session = await app.inject({
+      method: 'POST',
+      url: '/api/admin/board-session',
+      headers: bearer(app, customer),
+    });
+    expect(session.statusCode).toBe(403);
+    expect(session.headers['set-cookie']).toBeUndefined();
+    const anonymous = await app.inject({ method: 'POST', url: '/api/admin/board-session' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('sets the board cookie HttpOnly, SameSite=Strict, Path=/admin/queues, Max-Age=900 (not Secure in test)', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/admin/board-session', headers: bearer(app, admin) });
+    expect(res.statusCode).toBe(204);
+    expect(res.body).toBe('');
+    const raw = String(res.headers['set-cookie']);
+    expect(raw).toMatch(/^shop_board=[\w-]+\.[\w-]+\.[\w-]+; /);
+    const attributes = raw.split('; ').slice(1).sort();
+    expect(attributes).toEqual(['HttpOnly', 'Max-Age=900', 'Path=/admin/queues', 'SameSite=Strict']);
+
+    const payload = app.jwt.decode<{ sub: string; role: string; iat: number; exp: number }>(res.cookies[0]!.value)!;
+    expect(payload).toMatchObject({ sub: admin.sub, role: 'admin' });
+    expect(payload.exp - payload.iat).toBe(900);
+  });
+
+  it('DELETE /api/admin/board-session expires the cookie on the same path', async () => {
+    const res = await app.inject({ method: 'DELETE', url: '/api/admin/board-session', headers: bearer(app, admin) });
+    expect(res.statusCode).toBe(204);
+    const raw = String(res.headers['set-cookie']);
+    expect(raw).toMatch(/^shop_board=; /);
+    expect(raw).toContain('Path=/admin/queues');
+    expect(raw).toMatch(/Max-Age=0|Expires=Thu, 01 Jan 1970/);
+  });
+
+  it('serves an admin the board HTML, its static assets and its API (3 queues) under a CSP that allows them', async () => {
+    const cookie = await boardCookie(app);
+    const cookies = { [BOARD_COOKIE]: cookie };
+
+    const page = await app.inject({ method: 'GET', url: '/admin/queues', cookies });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('<base href="/admin/queues/" />');
+    expect(page.body).toContain('Simple Shop queues');
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain('https://fonts.googleapis.com');
+    expect(csp).toContain('https://fonts.gstatic.com');
+    expect(csp).toContain("frame-ancestors 'none'");
+
+    // Every script and stylesheet the page links to is served (relative to <base>) behind the guard.
+    const assets = [...page.body.matchAll(/(?:src|href)="(static\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThanOrEqual(2);
+    for (const asset of assets) {
+      const res = await app.inject({ method: 'GET', url: `/admin/queues/${asset}`, cookies });
+      expect(res.statusCode, asset).toBe(200);
+      expect(res.headers['content-type'], asset).toMatch(asset.endsWith('.js') ? /javascript/ : /text\/css/);
+      expect(res.body.length, asset).toBeGreaterThan(100);
+      const anonymous = await app.inject({ method: 'GET', url: `/admin/queues/${asset}` });
+      expect(anonymous.statusCode, asset).toBe(401);
+    }
+
+    const api = await app.inject({ method: 'GET', url: '/admin/queues/api/queues', cookies });
+    expect(api.statusCode).toBe(200);
+    const queues = api.json().queues as { name: string; readOnlyMode: boolean }[];
+    expect(queues.map((q) => q.name).sort()).toEqual(QUEUES);
+    expect(queues.every((q) => q.readOnlyMode === false)).toBe(true);
+
+    // A bearer access token works too (scripts, curl).
+    const byBearer = await app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: bearer(app, admin) });
+    expect(byBearer.statusCode).toBe(200);
+  });
+
+  it('keeps the strict CSP everywhere else', async () => {
+    const res = await app.inject({ method: 'GET', url: '/health' });
+    expect(String(res.headers['content-security-policy'])).not.toContain('fonts.googleapis.com');
+  });
+
+  it('lets a writable board pause and resume a queue', async () => {
+    const cookies = { [BOARD_COOKIE]: await boardCookie(app) };
+    const pause = await app.inject({ method: 'PUT', url: '/admin/queues/api/queues/maintenance/pause', cookies });
+    expect(pause.statusCode).toBe(200);
+    expect(await app.deps.queues.maintenance.queue.isPaused()).toBe(true);
+    const resume = await app.inject({ method: 'PUT', url: '/admin/queues/api/queues/maintenance/resume', cookies });
+    expect(resume.statusCode).toBe(200);
+    expect(await app.deps.queues.maintenance.queue.isPaused()).toBe(false);
+  });
+});
+
+describe('Bull Board with BULL_BOARD_READ_ONLY=true', () => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await buildTestApp({ BULL_BOARD_READ_ONLY: 'true' });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('marks every queue read-only and refuses actions', async () => {
+    const cookies = { [BOARD_COOKIE]: await boardCookie(app) };
+    const api = await app.inject({ method: 'GET', url: '/admin/queues/api/queues', cookies });
+    expect(api.statusCode).toBe(200);
+    const queues = api.json().queues as { name: string; readOnlyMode: boolean }[];
+    expect(queues.map((q) => [q.name, q.readOnlyMode]).sort()).toEqual(QUEUES.map((name) => [name, true]));
+
+    const pause = await app.inject({ method: 'PUT', url: '/admin/queues/api/queues/maintenance/pause', cookies });
+    expect(pause.statusCode).toBe(405);
+    expect(await app.deps.queues.maintenance.queue.isPaused()).toBe(false);
+  });
+});
+
+describe('board cookie outside development/test', () => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await buildTestApp({ NODE_ENV: 'production' });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('is Secure', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/admin/board-session', headers: bearer(app, admin) });
+    expect(res.statusCode).toBe(204);
+    const attributes = String(res.headers['set-cookie']).split('; ').slice(1).sort();
+    expect(attributes).toEqual(['HttpOnly', 'Max-Age=900', 'Path=/admin/queues', 'SameSite=Strict', 'Secure']);
+  });
+});
