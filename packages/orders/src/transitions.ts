@@ -17,16 +17,21 @@ export async function moveOrder(
   const now = new Date();
   const allowed = options.from ?? statusesAllowing(to);
   const entry = { status: to, at: now, ...(options.reason ? { reason: options.reason } : {}) };
-  // One guarded command: the status guard is the decision, and `$addToSet` of a timestamped
-  // entry appends to the history without a read (the entry is unique by its time and status).
-  return database.collections.orders.findOneAndUpdate(
+  // The guarded update is the decision: of two concurrent moves only one modifies the document.
+  // (A guarded updateOne, not findOneAndUpdate, because the offline stand-in only makes the
+  // former atomic; on MongoDB both are.) `$addToSet` of a timestamped entry appends to the
+  // history without a read.
+  const sessionOption = options.session ? { session: options.session } : {};
+  const result = await database.collections.orders.updateOne(
     { _id: orderId, status: { $in: [...allowed] } },
     {
       $set: { ...options.set, status: to, updatedAt: now, ...(options.reason ? { statusReason: options.reason } : {}) },
       $addToSet: { history: entry },
     },
-    { returnDocument: 'after', ...(options.session ? { session: options.session } : {}) },
+    sessionOption,
   );
+  if (result.modifiedCount !== 1) return null;
+  return database.collections.orders.findOne({ _id: orderId }, sessionOption);
 }
 
 export type UnpaidEnd = Extract<OrderStatus, 'cancelled' | 'expired' | 'payment_failed'>;

@@ -20,6 +20,9 @@ export default fp(
         algorithms: ['HS256'],
         allowedIss: config.JWT_ISSUER,
         allowedAud: config.JWT_AUDIENCE,
+        // fast-jwt checks exp/iss/aud only when present: require them, so a token without an
+        // expiry is refused rather than valid forever.
+        requiredClaims: ['sub', 'role', 'iss', 'aud', 'exp'],
       },
     });
   },

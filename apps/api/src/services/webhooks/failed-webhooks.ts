@@ -116,12 +116,12 @@ export async function replayFailedWebhook(
   const jobId = `${doc.eventId}-replay-${replayCount}`;
   const versionGuard: Filter<ReplayableFailedWebhookDoc> =
     seen === 0 ? { $or: [{ replayCount: { $exists: false } }, { replayCount: 0 }] } : { replayCount: seen };
-  const claimed = await failed.findOneAndUpdate(
+  // A guarded updateOne is the claim (atomic on MongoDB and on the offline stand-in alike).
+  const claimed = await failed.updateOne(
     { _id: id, resolvedAt: { $exists: false }, ...versionGuard },
     { $set: { replayCount, replayJobId: jobId, replayedAt: now } },
-    { returnDocument: 'after' },
   );
-  if (!claimed) {
+  if (claimed.modifiedCount !== 1) {
     throw new HttpError(409, 'REPLAY_IN_PROGRESS', 'Another replay of this webhook was accepted at the same time');
   }
 

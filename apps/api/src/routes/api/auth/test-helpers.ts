@@ -1,0 +1,87 @@
+/** Helpers shared by the auth route tests (not a test file itself). */
+import { createHmac } from 'node:crypto';
+import { loggerOptions, type Logger } from '@simple-shop/observability';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { pino } from 'pino';
+
+export const STRONG_PASSWORD = 'correct horse battery staple';
+
+let counter = 0;
+/** A fresh, valid registration body. */
+export function newUser(overrides: Partial<{ email: string; password: string; name: string }> = {}) {
+  counter += 1;
+  return {
+    email: `user${counter}-${Date.now().toString(36)}@example.com`,
+    password: STRONG_PASSWORD,
+    name: `User ${counter}`,
+    ...overrides,
+  };
+}
+
+export function post(
+  app: FastifyInstance,
+  url: string,
+  payload: unknown,
+  opts: { ip?: string; headers?: Record<string, string> } = {},
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method: 'POST',
+    url,
+    payload: payload as Record<string, unknown>,
+    ...(opts.ip ? { remoteAddress: opts.ip } : {}),
+    ...(opts.headers ? { headers: opts.headers } : {}),
+  });
+}
+
+export interface Session {
+  user: { id: string; email: string; name: string; role: string };
+  accessToken: string;
+  refreshToken: string;
+}
+
+/** Registers a user and returns the session (asserting 201). */
+export async function registered(app: FastifyInstance, body = newUser()): Promise<Session & { password: string }> {
+  const res = await post(app, '/api/auth/register', body);
+  if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
+  return { ...(res.json() as Session), password: body.password };
+}
+
+export function me(app: FastifyInstance, accessToken: string): Promise<LightMyRequestResponse> {
+  return app.inject({ method: 'GET', url: '/api/auth/me', headers: { authorization: `Bearer ${accessToken}` } });
+}
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** An HS256 (or `alg: none`) JWT built by hand, so each claim and the key can be chosen. */
+export function craftJwt(
+  payload: Record<string, unknown>,
+  secret: string,
+  header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' },
+): string {
+  const signingInput = `${b64(header)}.${b64(payload)}`;
+  if (header.alg === 'none') return `${signingInput}.`;
+  return `${signingInput}.${createHmac('sha256', secret).update(signingInput).digest('base64url')}`;
+}
+
+/** Counts of the collections a rejected auth request must not touch. */
+export async function writeCounts(app: FastifyInstance) {
+  const c = app.deps.database.collections;
+  const [users, refreshTokens, resetTokens, outbox] = await Promise.all([
+    c.users.countDocuments(),
+    c.refreshTokens.countDocuments(),
+    c.passwordResetTokens.countDocuments(),
+    c.emailOutbox.countDocuments(),
+  ]);
+  return { users, refreshTokens, resetTokens, outbox };
+}
+
+/** A logger configured like production (same redaction) whose lines the test can read. */
+export function capturingLogger(): { logger: Logger; lines: string[]; records(): Record<string, unknown>[] } {
+  const lines: string[] = [];
+  const logger = pino(loggerOptions({ service: 'api', level: 'info' }), {
+    write: (line: string) => {
+      lines.push(line);
+    },
+  });
+  return { logger, lines, records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
+}

@@ -1,0 +1,46 @@
+import type { Logger } from '@simple-shop/observability';
+import nodemailer, { type Transporter } from 'nodemailer';
+
+export interface OutgoingEmail {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** Deterministic (`<outboxId@simple-shop>`), so a retried send carries the same Message-ID. */
+  messageId: string;
+}
+
+export interface Mailer {
+  /** `smtp` sends for real; `log` only logs that it would have (SMTP_URL unset). */
+  readonly mode: 'smtp' | 'log';
+  send(email: OutgoingEmail, meta: { kind: string; outboxId: string; log?: Logger }): Promise<{ messageId: string }>;
+  close(): void;
+}
+
+/**
+ * The email transport. With SMTP_URL: nodemailer over SMTP. Without it: nodemailer's JSON
+ * transport, which builds the message but sends nothing; a log line records kind, recipient and
+ * outbox ID — never the body, which may hold a reset link.
+ */
+export function createMailer(config: { SMTP_URL?: string | undefined }, logger: Logger): Mailer {
+  const smtpUrl = config.SMTP_URL?.trim();
+  const transporter: Transporter = smtpUrl
+    ? nodemailer.createTransport(smtpUrl)
+    : nodemailer.createTransport({ jsonTransport: true });
+  const mode = smtpUrl ? 'smtp' : 'log';
+  if (mode === 'log') logger.warn('SMTP_URL is not set: emails are logged (without their content), not sent');
+  return {
+    mode,
+    async send(email, meta) {
+      const info = (await transporter.sendMail(email)) as { messageId?: string };
+      const messageId = info.messageId ?? email.messageId;
+      (meta.log ?? logger).info(
+        { kind: meta.kind, to: email.to, outboxId: meta.outboxId, messageId, transport: mode },
+        mode === 'smtp' ? 'email sent' : 'email logged, not sent (no SMTP_URL)',
+      );
+      return { messageId };
+    },
+    close: () => transporter.close(),
+  };
+}

@@ -1,0 +1,141 @@
+import { loadConfig, type Config } from '@simple-shop/config';
+import { connectDatabase, emailJobId, recordEmail, type Database } from '@simple-shop/db';
+import { loggerOptions } from '@simple-shop/observability';
+import { bullPrefix, createQueue, createRedis, createWorker, emailsQueue, type Redis } from '@simple-shop/queue';
+import { testEnv, waitFor } from '@simple-shop/testing';
+import type { Job, Worker } from 'bullmq';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMailer, type Mailer } from '../email/transport';
+import { sendEmailHandler } from './send-email';
+
+/**
+ * The `emails` job on real BullMQ, Redis and MongoDB, with nodemailer's JSON transport (no SMTP
+ * server here) or an SMTP URL nobody listens on (a real connection failure).
+ */
+const env = testEnv();
+let config: Config;
+let database: Database;
+let redis: Redis;
+const lines: string[] = [];
+const logger = pino(loggerOptions({ service: 'worker', level: 'info' }), { write: (l: string) => void lines.push(l) });
+const workers: Worker[] = [];
+const mailers: Mailer[] = [];
+
+beforeAll(async () => {
+  config = loadConfig(env);
+  database = await connectDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, appName: 'send-email-test' });
+  redis = createRedis(config.REDIS_URL, 'worker', 'send-email-test');
+});
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.close()));
+  mailers.forEach((m) => m.close());
+  redis?.disconnect();
+  await database?.close();
+});
+
+/** A queue + in-process worker for the handler with the given mailer, on its own queue prefix. */
+function pipeline(mailer: Mailer, name: string, attempts = 3) {
+  mailers.push(mailer);
+  const definition = emailsQueue({ attempts, backoffMs: 10 });
+  const prefix = `${bullPrefix(config.REDIS_KEY_PREFIX)}-${name}`;
+  const queue = createQueue(definition, redis, prefix);
+  const worker = createWorker(definition, sendEmailHandler({ config, database, logger }, mailer), redis, { prefix });
+  workers.push(worker);
+  return queue;
+}
+
+async function finished(job: Job) {
+  return waitFor(
+    async () => {
+      const state = await job.getState();
+      expect(['completed', 'failed']).toContain(state);
+      return state;
+    },
+    { timeoutMs: 10_000 },
+  );
+}
+
+async function pendingResetEmail(subjectId: string) {
+  return recordEmail(database.collections, {
+    kind: 'password_reset',
+    subjectId,
+    to: 'ada@example.com',
+    subject: 'Reset your password',
+    data: { name: 'Ada', resetUrl: `https://shop.example/reset-password?token=SECRET-${subjectId}` },
+  });
+}
+
+describe('send-email job', () => {
+  it('sends once, records it, logs without the content, and skips it when queued again', async () => {
+    const queue = pipeline(createMailer({}, logger), 'ok');
+    const outboxId = await pendingResetEmail('t1');
+    // Recording again changes nothing (idempotent upsert).
+    expect(await pendingResetEmail('t1')).toBe(outboxId);
+    expect(await database.collections.emailOutbox.countDocuments({ _id: outboxId })).toBe(1);
+
+    const job = await queue.add('send', { outboxId }, { jobId: emailJobId(outboxId) });
+    expect(await finished(job)).toBe('completed');
+    const doc = await database.collections.emailOutbox.findOne({ _id: outboxId });
+    expect(doc).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+      messageId: `<${outboxId}@simple-shop>`,
+      sentAt: expect.any(Date),
+    });
+    const logged = lines.filter((l) => l.includes('email logged'));
+    expect(logged).toHaveLength(1);
+    expect(JSON.parse(logged[0]!)).toMatchObject({ kind: 'password_reset', to: 'ada@example.com', outboxId });
+    expect(lines.join('\n')).not.toContain('SECRET-');
+
+    const again = await queue.add('send', { outboxId }, { jobId: `${emailJobId(outboxId)}.again` });
+    expect(await finished(again)).toBe('completed');
+    expect((await queue.queue.getJob(String(again.id)))?.returnvalue).toEqual({ status: 'already-sent' });
+    expect(lines.filter((l) => l.includes('email logged'))).toHaveLength(1);
+    expect((await database.collections.emailOutbox.findOne({ _id: outboxId }))?.attempts).toBe(1);
+  });
+
+  it('records SMTP failures, retries, and marks the email failed after the last attempt', async () => {
+    const queue = pipeline(createMailer({ SMTP_URL: 'smtp://127.0.0.1:1' }, logger), 'smtp-down', 2);
+    const outboxId = await pendingResetEmail('t2');
+    const job = await queue.add('send', { outboxId }, { jobId: emailJobId(outboxId) });
+    expect(await finished(job)).toBe('failed');
+    const failed = await queue.queue.getJob(String(job.id));
+    expect(failed?.attemptsMade).toBe(2);
+    const doc = await database.collections.emailOutbox.findOne({ _id: outboxId });
+    expect(doc).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      lastError: expect.stringMatching(/ECONNREFUSED|connect/i),
+    });
+    expect(doc?.sentAt).toBeUndefined();
+  });
+
+  it('fails at once, without retries, for an unknown kind or a missing document', async () => {
+    const queue = pipeline(createMailer({}, logger), 'bad', 5);
+    await database.collections.emailOutbox.insertOne({
+      _id: 'order_shipped:x1',
+      kind: 'order_shipped',
+      to: 'ada@example.com',
+      subject: 'x',
+      data: {},
+      status: 'pending',
+      attempts: 0,
+      createdAt: new Date(),
+    });
+    const unknownKind = await queue.add('send', { outboxId: 'order_shipped:x1' }, { jobId: 'email.order_shipped.x1' });
+    const missing = await queue.add(
+      'send',
+      { outboxId: 'password_reset:nope' },
+      { jobId: 'email.password_reset.nope' },
+    );
+    for (const job of [unknownKind, missing]) {
+      expect(await finished(job)).toBe('failed');
+      expect((await queue.queue.getJob(String(job.id)))?.attemptsMade).toBe(1);
+    }
+    expect(await database.collections.emailOutbox.findOne({ _id: 'order_shipped:x1' })).toMatchObject({
+      status: 'failed',
+      lastError: expect.stringContaining('no template'),
+    });
+  });
+});
