@@ -8,6 +8,9 @@ import { createRequire } from 'node:module';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolveMongo, resolveRedis, STAND_IN_WARNING } from '@simple-shop/dev-services';
 import pretty from 'pino-pretty';
+import { startDevMail } from './dev/mail';
+import { startDevStripe } from './dev/stripe';
+import { seedEmbeddedDatabase } from './seed/embedded';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
@@ -24,6 +27,9 @@ if (mongo.isStandIn) {
   );
 }
 
+// An embedded MongoDB starts empty: put the demo catalog and accounts in (idempotent; scripts/seed).
+const seedLines = mongo.kind === 'env' ? [] : await seedEmbeddedDatabase(mongo.uri);
+
 // Development-only defaults; `pnpm start` accepts none of these and needs real configuration.
 const env: NodeJS.ProcessEnv = {
   ...process.env,
@@ -33,6 +39,11 @@ const env: NodeJS.ProcessEnv = {
   JWT_SECRET: process.env.JWT_SECRET ?? 'dev-only-jwt-secret-change-me-0123456789abcdef',
   CORS_ORIGINS: process.env.CORS_ORIGINS ?? 'http://localhost:3000,http://localhost:5173',
 };
+
+// Local stand-ins for Stripe and SMTP (scripts/dev/*), unless the environment names real ones.
+const stripeDev = await startDevStripe({ apiPort: env.PORT ?? 5000 });
+const mailDev = await startDevMail();
+Object.assign(env, stripeDev.env, mailDev.env);
 
 const children: ChildProcess[] = [];
 
@@ -60,7 +71,7 @@ async function stop(code = 0): Promise<void> {
   stopping = true;
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
-  await Promise.allSettled([mongo.stop(), redis.stop()]);
+  await Promise.allSettled([mongo.stop(), redis.stop(), stripeDev.stop(), mailDev.stop()]);
   process.exit(code);
 }
 process.on('SIGINT', () => void stop());
@@ -71,3 +82,16 @@ run('worker', 'apps/worker/src/main.ts');
 console.log(
   `[dev] API on http://localhost:${env.PORT ?? 5000} (docs: /docs), worker health on http://localhost:${env.WORKER_PORT ?? 5001}/health`,
 );
+printDevBanner();
+
+function printDevBanner(): void {
+  const api = `http://localhost:${env.PORT ?? 5000}`;
+  const lines = [
+    `API docs:         ${api}/docs`,
+    `Bull Board:       ${api}/admin/queues  (first POST /api/admin/board-session with an admin token, e.g. from /docs)`,
+    ...stripeDev.banner,
+    ...mailDev.banner,
+    ...seedLines,
+  ];
+  console.log(lines.map((line) => `[dev] ${line}`).join('\n'));
+}

@@ -7,6 +7,7 @@ import { createDependencies, type AppDependencies } from './deps';
 import { ApiLogController } from './lib/log-controller';
 import { validatorCompiler } from './lib/validator';
 import authenticate from './plugins/app/authenticate';
+import datastoreMetrics from './plugins/app/datastore-metrics';
 import errorHandler from './plugins/app/error-handler';
 import httpMetrics from './plugins/app/http-metrics';
 import jsonBody from './plugins/app/json-body';
@@ -36,6 +37,7 @@ export const appPlugin = fp<{ deps: AppDependencies }>(
     await app.register(requestId);
     await app.register(httpMetrics);
     await app.register(shopMetrics);
+    await app.register(datastoreMetrics);
     await app.register(helmet);
     await app.register(cors);
     await app.register(rateLimit);

@@ -22,12 +22,20 @@ export interface ConnectOptions {
   logger?: Logger;
   ensureIndexes?: boolean;
   maxPoolSize?: number;
+  /**
+   * Emit `commandStarted`/`commandSucceeded` events on the client (tests and benchmarks count
+   * MongoDB commands per operation). Also settable as `monitorCommands=true` in the URI.
+   */
+  monitorCommands?: boolean;
 }
 
-export function createMongoClient(options: Pick<ConnectOptions, 'uri' | 'appName' | 'maxPoolSize'>): MongoClient {
+export function createMongoClient(
+  options: Pick<ConnectOptions, 'uri' | 'appName' | 'maxPoolSize' | 'monitorCommands'>,
+): MongoClient {
   return new MongoClient(options.uri, {
     appName: options.appName,
     maxPoolSize: options.maxPoolSize ?? 50,
+    ...(options.monitorCommands === undefined ? {} : { monitorCommands: options.monitorCommands }),
     serverSelectionTimeoutMS: 5000,
     connectTimeoutMS: 5000,
     retryWrites: true,

@@ -1,6 +1,15 @@
 export * from './documents';
 export { COLLECTIONS, getCollections, type Collections } from './collections';
 export { INDEXES, ensureIndexes } from './indexes';
+export {
+  recordEmail,
+  outboxIdFor,
+  emailJobId,
+  type EmailKind,
+  type OrderEmailData,
+  type EmailDataByKind,
+  type RecordEmailInput,
+} from './email-outbox';
 export { TRANSACTION_OPTIONS, createTransactionRunner, type TransactionRunner } from './transaction';
 export { connectDatabase, createMongoClient, type Database, type ConnectOptions } from './connect';
 export { ObjectId, type ClientSession } from 'mongodb';

@@ -27,6 +27,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { active: 1, name: 1, _id: 1 }, name: 'active_name' },
     { key: { active: 1, category: 1, createdAt: -1, _id: -1 }, name: 'active_category_newest' },
     { key: { searchTerms: 1 }, name: 'search_terms' },
+    // Seeded products carry a stable sku; admin-created ones may not (hence partial, not sparse).
+    { key: { sku: 1 }, name: 'sku_unique', unique: true, partialFilterExpression: { sku: { $type: 'string' } } },
   ],
   [COLLECTIONS.orders]: [
     { key: { userId: 1, createdAt: -1, _id: -1 }, name: 'user_newest' },

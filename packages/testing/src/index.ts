@@ -24,3 +24,6 @@ export {
   type StartedRedisServer,
   type StartedJongodb,
 } from '@simple-shop/dev-services';
+export { signTestAccessToken } from './jwt';
+export { startStack, STACK_STRIPE_KEY, STACK_WEBHOOK_SECRET, type Stack, type RunningApi } from './stack';
+export { startSmtpCatcher, type SmtpCatcher, type CapturedMail } from './smtp-catcher';

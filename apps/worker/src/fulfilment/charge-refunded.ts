@@ -1,7 +1,7 @@
 import { ObjectId } from '@simple-shop/db';
 import { moveOrder } from '@simple-shop/orders';
 import type { Stripe } from '@simple-shop/payments';
-import type { FulfilmentContext } from './context';
+import { stockChanged, type FulfilmentContext } from './context';
 import { queueEmails, recordOrderEmail } from './order-emails';
 
 /**
@@ -19,7 +19,7 @@ export async function chargeRefunded(ctx: FulfilmentContext, charge: Stripe.Char
   if (!orderId) return 'unchanged';
 
   const reason = 'refunded in Stripe';
-  const emails = await database.transaction(async (tx) => {
+  const result = await database.transaction(async (tx) => {
     const refunded = await moveOrder(database, orderId, 'refunded', {
       from: ['paid'],
       reason,
@@ -41,9 +41,14 @@ export async function chargeRefunded(ctx: FulfilmentContext, charge: Stripe.Char
         { session: tx },
       );
     }
-    return [await recordOrderEmail(ctx.deps, 'order_refunded', refunded, { reason, refundId: charge.id }, tx)];
+    return {
+      order: refunded,
+      emails: [await recordOrderEmail(ctx.deps, 'order_refunded', refunded, { reason, refundId: charge.id }, tx)],
+    };
   });
-  if (!emails) return 'unchanged';
+  if (!result) return 'unchanged';
+  const { emails } = result;
+  await stockChanged(ctx, result.order.items);
   ctx.log.info({ orderId: orderId.toHexString() }, 'order refunded from Stripe; stock returned');
   await queueEmails(ctx.deps, emails, ctx.correlationId);
   return 'refunded';

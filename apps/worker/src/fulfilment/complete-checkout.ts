@@ -2,7 +2,7 @@ import { ObjectId, type OrderDoc } from '@simple-shop/db';
 import type { OrderStatus } from '@simple-shop/domain';
 import { consumeHolds, moveOrder, type HoldLine } from '@simple-shop/orders';
 import { refundOrder, type Stripe } from '@simple-shop/payments';
-import type { FulfilmentContext } from './context';
+import { stockChanged, type FulfilmentContext } from './context';
 import { PermanentError } from './errors';
 import { queueEmails, recordOrderEmail } from './order-emails';
 
@@ -119,6 +119,7 @@ export async function completeCheckout(
     return refundOutOfStock(ctx, order, paymentIntentId, error.missing, session);
   }
   if (emails === null) return 'already_paid';
+  await stockChanged(ctx, order.items);
   ctx.metrics.paymentsTotal.inc({ outcome: 'succeeded' });
   ctx.metrics.paymentsSuccess.inc();
   log.info({ total: order.total, currency: order.currency }, 'order paid');

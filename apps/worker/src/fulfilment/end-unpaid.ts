@@ -1,6 +1,6 @@
 import type { ObjectId } from '@simple-shop/db';
 import { endUnpaidOrder } from '@simple-shop/orders';
-import type { FulfilmentContext } from './context';
+import { stockChanged, type FulfilmentContext } from './context';
 import { queueEmails, recordOrderEmail } from './order-emails';
 
 /**
@@ -20,6 +20,7 @@ export async function expireOrder(
     );
   }
   if (!ended) return 'unchanged';
+  await stockChanged(ctx, ended.order.items);
   ctx.log.info({ orderId: orderId.toHexString(), released: ended.released }, 'unpaid order expired; stock released');
   return 'expired';
 }
@@ -36,6 +37,7 @@ export async function failPayment(
 ): Promise<'failed' | 'unchanged'> {
   const ended = await endUnpaidOrder(ctx.deps.database, orderId, 'payment_failed', reason);
   if (!ended) return 'unchanged';
+  await stockChanged(ctx, ended.order.items);
   ctx.metrics.paymentsTotal.inc({ outcome: 'failed' });
   const outboxId = await recordOrderEmail(ctx.deps, 'payment_failed', ended.order, { reason });
   await queueEmails(ctx.deps, [outboxId], ctx.correlationId);

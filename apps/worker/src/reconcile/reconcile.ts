@@ -1,6 +1,6 @@
 import { emailJobId, ObjectId } from '@simple-shop/db';
 import { releaseHolds } from '@simple-shop/orders';
-import type { FulfilmentContext } from '../fulfilment/context';
+import { stockChanged, type FulfilmentContext } from '../fulfilment/context';
 import { expireOrder } from '../fulfilment/end-unpaid';
 
 export interface ReconcileSummary {
@@ -113,7 +113,9 @@ export async function reconcile(ctx: FulfilmentContext, now = new Date()): Promi
       // An order-less hold is only stale once its creator had time to insert the order.
       const abandoned = !order && orderId.getTimestamp() < ago(10 * 60_000);
       if (holding || (!order && !abandoned)) continue;
-      summary.holdsReleased += await releaseHolds(products, orderId, [{ productId: product._id, quantity }]);
+      const released = await releaseHolds(products, orderId, [{ productId: product._id, quantity }]);
+      if (released > 0) await stockChanged(ctx, [{ productId: product._id }]);
+      summary.holdsReleased += released;
     }
   }
 

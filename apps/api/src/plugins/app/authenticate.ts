@@ -14,6 +14,8 @@ export default fp(
         request.log.info({ reason: (error as Error).message }, 'access token rejected');
         throw new HttpError(401, 'UNAUTHORIZED', 'Missing or invalid access token');
       }
+      // Every later line of this request names the user (the request logger already has requestId).
+      request.log = request.log.child({ userId: request.user.sub });
     });
 
     app.decorate('requireAdmin', async (request, reply) => {

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { catalogFor } from '../../services/catalog/index';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -9,8 +10,9 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    app.decorate('afterStockChange', async (_productIds: string[]) => {
-      // Wired to the product cache invalidation once the catalog cache exists.
+    const catalog = catalogFor(app.deps, app.log);
+    app.decorate('afterStockChange', async (productIds: string[]) => {
+      await catalog.invalidate(productIds);
     });
   },
   { name: 'stock-events', dependencies: ['deps'] },

@@ -1,4 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
+import boardSession from './board-session';
+import failedWebhooks from './failed-webhooks';
 import maintenance from './maintenance';
 import orders from './orders';
 import products from './products';
@@ -10,6 +12,8 @@ const admin: FastifyPluginAsync = async (app) => {
   await app.register(products, { prefix: '/products' });
   await app.register(orders, { prefix: '/orders' });
   await app.register(maintenance, { prefix: '/maintenance' });
+  await app.register(failedWebhooks, { prefix: '/failed-webhooks' });
+  await app.register(boardSession, { prefix: '/board-session' });
 };
 
 export default admin;

@@ -35,12 +35,12 @@ const orders: FastifyPluginAsyncTypebox = async (app) => {
         app.deps.database.collections,
         { route: 'orders.create', userId, key, body },
         async () => {
-          const fromCart = !body.items;
-          const lines = body.items
-            ? body.items.map((i) => ({ productId: new ObjectId(i.productId), quantity: i.quantity }))
-            : await orderLinesFromCart(app.deps, userId);
+          const cart = body.items ? undefined : await orderLinesFromCart(app.deps, userId);
+          const lines =
+            cart?.lines ??
+            (body.items ?? []).map((i) => ({ productId: new ObjectId(i.productId), quantity: i.quantity }));
           const order = await placeOrder(app.deps, userId, lines);
-          if (fromCart) await clearCartAfterOrder(app.deps, userId, request.log);
+          if (cart) await clearCartAfterOrder(app.deps, userId, cart.version, request.log);
           await app.afterStockChange(order.items.map((i) => i.productId.toHexString()));
           app.shopMetrics.ordersCreated.inc();
           request.log.info(

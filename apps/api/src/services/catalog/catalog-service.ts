@@ -1,0 +1,131 @@
+import { ObjectId, type ProductDoc } from '@simple-shop/db';
+import { HttpError } from '../../lib/http-error';
+import type { ProductDto } from '../../schemas/products';
+import { decodeCursor, type ProductSort } from './cursor';
+import { type ProductCache, pageHash, type CachedProduct, type PageBody } from './product-cache';
+import { toProductDto } from './product-dto';
+import { type ProductRepository, type PageQuery, type ProductInput } from './product-repository';
+import { MAX_QUERY_WORDS, queryWords } from './search-terms';
+
+export interface ListRequest {
+  sort: ProductSort;
+  limit: number;
+  cursor?: string | undefined;
+  category?: string | undefined;
+  minPrice?: number | undefined;
+  maxPrice?: number | undefined;
+  inStock?: boolean | undefined;
+}
+
+export interface SearchRequest {
+  q: string;
+  sort: ProductSort;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+const toEntry = (doc: ProductDoc): CachedProduct => ({ product: toProductDto(doc), deleted: Boolean(doc.deletedAt) });
+
+/** Whether a shopper may see (and buy) this product. */
+export const isPurchasable = (entry: CachedProduct | null | undefined): entry is CachedProduct =>
+  Boolean(entry && entry.product.active && !entry.deleted);
+
+/**
+ * Product reads through the two tiers (Redis, then MongoDB) and admin writes that invalidate them.
+ * A warm detail or page read is answered from Redis alone: zero MongoDB commands.
+ */
+export class CatalogService {
+  constructor(
+    readonly repository: ProductRepository,
+    readonly cache: ProductCache,
+  ) {}
+
+  /** Entries by id (any state; null = no such product), from Redis where possible. */
+  async entries(ids: readonly string[]): Promise<Map<string, CachedProduct | null>> {
+    const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
+    const { found, missing, generation } = await this.cache.readProducts(unique);
+    if (missing.length === 0) return found;
+    const docs = await this.repository.findByIds(missing.map((id) => new ObjectId(id)));
+    const fresh = new Map<string, CachedProduct | null>(missing.map((id) => [id, null]));
+    for (const doc of docs) fresh.set(doc._id.toHexString(), toEntry(doc));
+    await this.cache.writeProducts(generation, [...fresh]);
+    for (const [id, entry] of fresh) found.set(id, entry);
+    return found;
+  }
+
+  /** The product as shoppers see it: null when unknown, inactive or deleted. */
+  async getProduct(id: string): Promise<ProductDto | null> {
+    const entry = (await this.entries([id])).get(id.toLowerCase());
+    return isPurchasable(entry) ? entry.product : null;
+  }
+
+  async listProducts(request: ListRequest): Promise<PageBody> {
+    if (request.minPrice !== undefined && request.maxPrice !== undefined && request.minPrice > request.maxPrice) {
+      throw new HttpError(400, 'VALIDATION_ERROR', 'minPrice must not be greater than maxPrice');
+    }
+    return this.page({ ...request });
+  }
+
+  async searchProducts(request: SearchRequest): Promise<PageBody> {
+    const terms = queryWords(request.q);
+    if (terms.length > MAX_QUERY_WORDS) {
+      throw new HttpError(400, 'VALIDATION_ERROR', `q has more than ${MAX_QUERY_WORDS} words`);
+    }
+    // Nothing searchable (only punctuation/spaces): nothing matches, and nothing is asked of MongoDB.
+    if (terms.length === 0) {
+      if (request.cursor !== undefined) decodeCursor(request.cursor, request.sort);
+      return { items: [], nextCursor: null, limit: request.limit };
+    }
+    return this.page({ sort: request.sort, limit: request.limit, cursor: request.cursor, terms });
+  }
+
+  private async page(query: PageQuery): Promise<PageBody> {
+    // A bad cursor is a 400 before any cache or database work.
+    if (query.cursor !== undefined) decodeCursor(query.cursor, query.sort);
+    const hash = pageHash([
+      query.terms ? 'search' : 'list',
+      query.sort,
+      query.limit,
+      query.cursor ?? null,
+      query.category ?? null,
+      query.minPrice ?? null,
+      query.maxPrice ?? null,
+      query.inStock === true,
+      query.terms ?? null,
+    ]);
+    const cached = await this.cache.readPage(hash);
+    if (cached.page) return cached.page;
+    const result = await this.repository.page(query);
+    const page: PageBody = { items: result.items.map(toProductDto), nextCursor: result.nextCursor, limit: query.limit };
+    await this.cache.writePage(cached.generation, hash, page);
+    return page;
+  }
+
+  async createProduct(input: ProductInput): Promise<ProductDto> {
+    const doc = await this.repository.create(input);
+    const id = doc._id.toHexString();
+    await this.cache.invalidate([id]);
+    return toProductDto(doc);
+  }
+
+  /** Null when the product does not exist or was deleted. */
+  async updateProduct(id: string, patch: Partial<ProductInput>): Promise<ProductDto | null> {
+    const doc = await this.repository.update(new ObjectId(id), patch);
+    if (!doc) return null;
+    await this.cache.invalidate([doc._id.toHexString()]);
+    return toProductDto(doc);
+  }
+
+  /** False when no such product exists; deleting a deleted product is a no-op (true). */
+  async deleteProduct(id: string): Promise<boolean> {
+    const outcome = await this.repository.softDelete(new ObjectId(id));
+    if (outcome === 'not_found') return false;
+    await this.cache.invalidate([id.toLowerCase()]);
+    return true;
+  }
+
+  /** Call after stock or anything else shoppers see changed outside this service (orders). */
+  async invalidate(productIds: readonly string[]): Promise<boolean> {
+    return this.cache.invalidate(productIds.map((id) => id.toLowerCase()));
+  }
+}

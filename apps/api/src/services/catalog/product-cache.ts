@@ -1,0 +1,220 @@
+import { catalogKeys, invalidateProducts } from '@simple-shop/cache';
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { ProductDto } from '../../schemas/products';
+
+/**
+ * The Redis tier of product reads. MongoDB is the durable source; Redis holds copies:
+ *
+ * - `<prefix>:catalog:product:<id>` — one product (any state, so carts can name a deleted one), or
+ *   `null` for an id that does not exist;
+ * - `<prefix>:catalog:page:<generation>:<hash>` — one list/search page (DTOs + nextCursor);
+ * - `<prefix>:catalog:gen` — the catalog generation, bumped by every catalog write.
+ *
+ * Invalidation: every write to a product (admin edits, and stock moved by orders) calls
+ * `invalidateProducts`, which bumps the generation and deletes the products' keys in one MULTI.
+ * Pages are keyed by generation, so all cached pages become unreachable at once (they expire by
+ * TTL). A reader that misses writes back only if the generation is still the one it saw *before*
+ * it read MongoDB (checked inside Redis by a script), so a read that raced a write can never put
+ * the old value back after the write's invalidation. Hence: once a write has returned, no read
+ * serves the old price or stock.
+ *
+ * The API's Redis client has no offline queue: when Redis is down, every call here fails fast, is
+ * logged once (warn on the transition, debug after) and the caller reads MongoDB instead.
+ */
+
+// Key layout and invalidation are shared with the worker (it releases stock too).
+export { catalogKeys, invalidateProducts };
+
+/** What is cached per product id: the DTO (any state) and whether it was soft-deleted. */
+export interface CachedProduct {
+  product: ProductDto;
+  deleted: boolean;
+}
+
+export interface PageBody {
+  items: ProductDto[];
+  nextCursor: string | null;
+  limit: number;
+}
+
+/** A miss carries the generation seen before MongoDB is read; null = do not write back. */
+export type Generation = string | null;
+
+export interface CacheLogger {
+  warn(obj: object, msg: string): void;
+  info(msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+// KEYS[1] = generation; KEYS[2..n] = keys to set. ARGV[1] = expected generation, ARGV[2] = TTL (s),
+// ARGV[3..] = values. Writes nothing unless the generation is still the expected one.
+const SET_IF_GENERATION = `
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
+for i = 2, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 1], 'EX', ARGV[2]) end
+return #KEYS - 1`;
+
+// KEYS[1] = generation. ARGV[1] = page key prefix, ARGV[2] = page hash. One round trip for a page hit.
+const GET_PAGE = `
+local g = redis.call('GET', KEYS[1]) or ''
+return {g, redis.call('GET', ARGV[1] .. g .. ':' .. ARGV[2])}`;
+
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+
+class Script {
+  readonly sha: string;
+  constructor(readonly source: string) {
+    this.sha = sha1(source);
+  }
+  async run(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return redis.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+const setIfGeneration = new Script(SET_IF_GENERATION);
+const getPage = new Script(GET_PAGE);
+
+/** Stable hash of a page request (everything that changes the answer). */
+export function pageHash(parts: readonly unknown[]): string {
+  return createHash('sha1').update(JSON.stringify(parts)).digest('base64url');
+}
+
+/**
+ * The cache as the catalog service uses it: reads that report misses with the generation to write
+ * back under, conditional write-backs, and invalidation that is retried when Redis was unreachable.
+ */
+export class ProductCache {
+  private readonly keys: ReturnType<typeof catalogKeys>;
+  private degraded = false;
+  /** Products (and, with `pendingPages`, every page) whose invalidation could not reach Redis yet. */
+  private readonly pending = new Set<string>();
+  private pendingPages = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+    private readonly ttlSeconds: number,
+    private readonly log: CacheLogger,
+  ) {
+    this.keys = catalogKeys(keyPrefix);
+    redis.on('ready', () => void this.flushPending());
+  }
+
+  /** Cached entries for `ids` (null value = known not to exist) and the ids that missed. */
+  async readProducts(ids: readonly string[]): Promise<{
+    found: Map<string, CachedProduct | null>;
+    missing: string[];
+    generation: Generation;
+  }> {
+    const found = new Map<string, CachedProduct | null>();
+    if (!(await this.usable())) return { found, missing: [...ids], generation: null };
+    try {
+      const values = await this.redis.mget(this.keys.generation, ...ids.map((id) => this.keys.product(id)));
+      this.recovered();
+      const missing: string[] = [];
+      ids.forEach((id, index) => {
+        const raw = values[index + 1];
+        if (raw === null || raw === undefined) missing.push(id);
+        else found.set(id, JSON.parse(raw) as CachedProduct | null);
+      });
+      return { found, missing, generation: values[0] ?? '' };
+    } catch (error) {
+      this.failed(error, 'read products');
+      return { found, missing: [...ids], generation: null };
+    }
+  }
+
+  async writeProducts(generation: Generation, entries: readonly [string, CachedProduct | null][]): Promise<void> {
+    if (generation === null || entries.length === 0) return;
+    await this.setIfGeneration(
+      generation,
+      entries.map(([id]) => this.keys.product(id)),
+      entries.map(([, entry]) => JSON.stringify(entry)),
+    );
+  }
+
+  async readPage(
+    hash: string,
+  ): Promise<{ page: PageBody; generation: Generation } | { page: null; generation: Generation }> {
+    if (!(await this.usable())) return { page: null, generation: null };
+    try {
+      const [generation, raw] = (await getPage.run(
+        this.redis,
+        [this.keys.generation],
+        [this.keys.pagePrefix, hash],
+      )) as [string, string | null];
+      this.recovered();
+      return { page: raw ? (JSON.parse(raw) as PageBody) : null, generation };
+    } catch (error) {
+      this.failed(error, 'read page');
+      return { page: null, generation: null };
+    }
+  }
+
+  async writePage(generation: Generation, hash: string, page: PageBody): Promise<void> {
+    if (generation === null) return;
+    await this.setIfGeneration(generation, [this.keys.page(generation, hash)], [JSON.stringify(page)]);
+  }
+
+  /**
+   * After a catalog write: drop these products' copies and every cached page. If Redis can not be
+   * reached the invalidation is remembered, retried before this process next uses the cache (which
+   * it bypasses meanwhile) and when the connection is ready again.
+   */
+  async invalidate(ids: readonly string[]): Promise<boolean> {
+    for (const id of ids) this.pending.add(id);
+    this.pendingPages = true;
+    return this.flushPending();
+  }
+
+  private async flushPending(): Promise<boolean> {
+    if (!this.pendingPages && this.pending.size === 0) return true;
+    const ids = [...this.pending];
+    if (this.redis.status === 'ready' && (await invalidateProducts(this.redis, this.keyPrefix, ids))) {
+      for (const id of ids) this.pending.delete(id);
+      if (this.pending.size === 0) this.pendingPages = false;
+      this.recovered();
+      return true;
+    }
+    this.failed(new Error(`redis status ${this.redis.status}`), 'invalidate');
+    return false;
+  }
+
+  private async setIfGeneration(generation: string, keys: string[], values: string[]): Promise<void> {
+    try {
+      await setIfGeneration.run(this.redis, [this.keys.generation, ...keys], [generation, this.ttlSeconds, ...values]);
+    } catch (error) {
+      this.failed(error, 'write');
+    }
+  }
+
+  /** False while Redis is not connected or an invalidation is still owed (reads go to MongoDB). */
+  private async usable(): Promise<boolean> {
+    if (this.redis.status !== 'ready') {
+      this.failed(new Error(`redis status ${this.redis.status}`), 'connect');
+      return false;
+    }
+    return this.pendingPages || this.pending.size > 0 ? this.flushPending() : true;
+  }
+
+  private failed(error: unknown, operation: string): void {
+    if (!this.degraded) {
+      this.degraded = true;
+      this.log.warn({ err: error, operation }, 'product cache unavailable: reading MongoDB until Redis answers');
+    } else {
+      this.log.debug({ err: error, operation }, 'product cache still unavailable');
+    }
+  }
+
+  private recovered(): void {
+    if (this.degraded) {
+      this.degraded = false;
+      this.log.info('product cache available again');
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * The Redis layout of the product cache, shared by the API (which reads and fills it) and the
+ * worker (which moves stock and must invalidate too). See apps/api/src/services/catalog/product-cache.ts.
+ */
+export function catalogKeys(keyPrefix: string) {
+  const base = `${keyPrefix}:catalog`;
+  return {
+    generation: `${base}:gen`,
+    product: (id: string) => `${base}:product:${id}`,
+    pagePrefix: `${base}:page:`,
+    page: (generation: string, hash: string) => `${base}:page:${generation}:${hash}`,
+  };
+}
+
+/**
+ * Invalidates the cached copies of these products and every cached list/search page. Call it after
+ * any write that changes what shoppers see of a product (price, stock, active, ...) — orders call
+ * it after holding or releasing stock. One Redis round trip; never throws: resolves `false` when
+ * Redis could not be told (the copies then live until their TTL, `PRODUCT_CACHE_TTL_SECONDS`).
+ *
+ * A missing generation starts from the current time in ms, so after a Redis flush the new
+ * generations can not meet pages cached under old small numbers.
+ */
+export async function invalidateProducts(
+  redis: Redis,
+  keyPrefix: string,
+  productIds: readonly string[],
+): Promise<boolean> {
+  const keys = catalogKeys(keyPrefix);
+  try {
+    const multi = redis.multi().set(keys.generation, String(Date.now()), 'NX').incr(keys.generation);
+    const productKeys = [...new Set(productIds)].map((id) => keys.product(id.toLowerCase()));
+    if (productKeys.length > 0) multi.del(...productKeys);
+    const results = await multi.exec();
+    return results !== null && results.every(([error]) => !error);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,1 @@
+export { catalogKeys, invalidateProducts } from './catalog-keys';
