@@ -68,3 +68,13 @@ describe('loadConfig', () => {
     expect(result.stderr).toMatch(/REDIS_URL/);
   });
 });
+
+describe('.env.example', () => {
+  it('documents exactly the variables of the schema', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { EnvSchema } = await import('./schema');
+    const text = await readFile(new URL('../../../.env.example', import.meta.url), 'utf8');
+    const documented = [...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]).sort();
+    expect(documented).toEqual(Object.keys(EnvSchema.properties).sort());
+  });
+});

@@ -1,6 +1,6 @@
 import type { EmailDataByKind, OrderEmailData } from '@simple-shop/db';
 import { format, isCurrency } from '@simple-shop/domain';
-import { escapeHtml, type RenderedEmail } from './templates';
+import { escapeHtml, type RenderedEmail } from './html';
 
 /**
  * Order emails (confirmation, payment failed, refund). Amounts are formatted from integer minor

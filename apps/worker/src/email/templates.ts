@@ -1,26 +1,14 @@
 import type { EmailDataByKind, EmailKind } from '@simple-shop/db';
+import { escapeHtml, type RenderedEmail } from './html';
 import { ORDER_TEMPLATES } from './order-templates';
+
+export { escapeHtml, type RenderedEmail };
 
 /**
  * Email templates: pure functions from the outbox document's data to what is sent. Every value
  * that goes into HTML is escaped. One template per kind (`EmailKind` in @simple-shop/db); adding
  * a kind is adding its data type there and its template here.
  */
-export interface RenderedEmail {
-  subject: string;
-  text: string;
-  html: string;
-}
-
-export function escapeHtml(value: string): string {
-  return value
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
-
 /** Thrown when an outbox document cannot be rendered: retrying cannot help. */
 export class EmailTemplateError extends Error {
   override name = 'EmailTemplateError';
