@@ -4,6 +4,7 @@ import projects from './vitest.workspace';
 export default defineConfig({
   test: {
     projects,
-    reporters: ['default'],
+    // The JSON report feeds the plain summary line CI prints (scripts/ci/test-summary.mjs).
+    reporters: ['default', ['json', { outputFile: '.vitest/results.json' }]],
   },
 });
