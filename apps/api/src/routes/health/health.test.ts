@@ -1,6 +1,6 @@
 import { startRedisServer } from '@simple-shop/testing';
 import { describe, expect, it } from 'vitest';
-import { buildTestApp } from '../../test-support';
+import { buildTestApp, startTestStripe } from '../../test-support';
 
 describe('GET /health', () => {
   it('answers ok without touching dependencies', async () => {
@@ -74,6 +74,41 @@ describe('GET /health/deep', () => {
     } finally {
       await app.close();
       await redis.stop();
+    }
+  });
+});
+
+describe('GET /health/deep and Stripe', () => {
+  it('reports Stripe up when it answers, and only degraded (200) when it does not', async () => {
+    const stripe = await startTestStripe();
+    const app = await buildTestApp(stripe.env);
+    try {
+      const up = await app.inject({ method: 'GET', url: '/health/deep' });
+      expect(up.statusCode).toBe(200);
+      expect(up.json().checks.stripe.status).toBe('up');
+      expect(up.json().status).toBe('healthy');
+    } finally {
+      await app.close();
+    }
+    await stripe.sim.close();
+    const orphan = await buildTestApp(stripe.env);
+    try {
+      const down = await orphan.inject({ method: 'GET', url: '/health/deep' });
+      expect(down.statusCode).toBe(200);
+      expect(down.json().status).toBe('degraded');
+      expect(down.json().checks.stripe).toMatchObject({ status: 'down', required: false });
+    } finally {
+      await orphan.close();
+    }
+  });
+
+  it('skips Stripe when payments are not configured', async () => {
+    const app = await buildTestApp();
+    try {
+      const res = await app.inject({ method: 'GET', url: '/health/deep' });
+      expect(res.json().checks.stripe).toMatchObject({ status: 'skipped', required: false });
+    } finally {
+      await app.close();
     }
   });
 });

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { runChecks } from '@simple-shop/observability';
 import { Liveness, Readiness } from '../../schemas/health';
+import { stripeProbe } from '../../services/payments/stripe-health';
 
 /**
  * `/health` is liveness: it answers while the event loop does, touching no dependency, so an
@@ -9,6 +10,7 @@ import { Liveness, Readiness } from '../../schemas/health';
  * optional (degraded) because browsing and carts work without it.
  */
 const health: FastifyPluginAsyncTypebox = async (app) => {
+  const probeStripe = stripeProbe(app.deps.stripe);
   app.get(
     '/',
     {
@@ -29,7 +31,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (_request, reply) => {
-      const { database, redis, queues, config } = app.deps;
+      const { database, redis, queues } = app.deps;
       const result = await runChecks({
         database: { required: true, probe: () => database.ping() },
         redis: {
@@ -44,10 +46,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
             await queues.maintenance.queue.getJobCounts('waiting');
           },
         },
-        stripe: {
-          required: false,
-          probe: async () => ({ skipped: config.NODE_ENV === 'test' ? 'not configured in tests' : 'not configured' }),
-        },
+        stripe: { required: false, probe: probeStripe },
       });
       return reply.status(result.status === 'unhealthy' ? 503 : 200).send({
         ...result,
