@@ -2,20 +2,7 @@ import type { Config } from '@simple-shop/config';
 import { connectDatabase, type Database } from '@simple-shop/db';
 import type { Logger } from '@simple-shop/observability';
 import { createStripeClient, type Stripe } from '@simple-shop/payments';
-import {
-  bullPrefix,
-  createQueue,
-  createRedis,
-  emailsQueue,
-  maintenanceQueue,
-  stripeEventsQueue,
-  type EmailPayload,
-  type MaintenancePayload,
-  type StripeEventPayload,
-  type Redis,
-  type TypedQueue,
-  waitForRedis,
-} from '@simple-shop/queue';
+import { createAppQueues, createRedis, type AppQueues, type Redis, waitForRedis } from '@simple-shop/queue';
 
 /**
  * Everything the API talks to, created once per process and handed to the app. Tests build
@@ -26,11 +13,7 @@ export interface AppDependencies {
   database: Database;
   /** Fail-fast Redis client for cache, carts and rate limits (no offline queue). */
   redis: Redis;
-  queues: {
-    maintenance: TypedQueue<MaintenancePayload>;
-    emails: TypedQueue<EmailPayload>;
-    stripeEvents: TypedQueue<StripeEventPayload>;
-  };
+  queues: AppQueues;
   /** Null when STRIPE_SECRET_KEY is unset: payment routes then answer 503. */
   stripe: Stripe | null;
   close(): Promise<void>;
@@ -49,13 +32,10 @@ export async function createDependencies(config: Config, logger: Logger): Promis
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
   if (!(await waitForRedis(redis, 2000)))
     logger.warn('Redis is not reachable yet; starting degraded (see /health/deep)');
-  const retry = { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS };
-  const prefix = bullPrefix(config.REDIS_KEY_PREFIX);
-  const queues = {
-    maintenance: createQueue(maintenanceQueue(retry), redis, prefix),
-    emails: createQueue(emailsQueue(retry), redis, prefix),
-    stripeEvents: createQueue(stripeEventsQueue(retry), redis, prefix),
-  };
+  const queues = createAppQueues(redis, {
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    retry: { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS },
+  });
   for (const { queue } of Object.values(queues)) {
     queue.on('error', (error: Error) => logger.debug({ err: error, queue: queue.name }, 'queue error'));
   }

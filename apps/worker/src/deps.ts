@@ -2,19 +2,7 @@ import type { Config } from '@simple-shop/config';
 import { connectDatabase, type Database } from '@simple-shop/db';
 import type { Logger } from '@simple-shop/observability';
 import { createStripeClient, type Stripe } from '@simple-shop/payments';
-import {
-  bullPrefix,
-  createQueue,
-  createRedis,
-  emailsQueue,
-  maintenanceQueue,
-  stripeEventsQueue,
-  type EmailPayload,
-  type MaintenancePayload,
-  type Redis,
-  type StripeEventPayload,
-  type TypedQueue,
-} from '@simple-shop/queue';
+import { createAppQueues, createRedis, type AppQueues, type Redis } from '@simple-shop/queue';
 
 /** What the worker process talks to. Workers get Redis settings BullMQ requires for blocking. */
 export interface WorkerDependencies {
@@ -24,11 +12,7 @@ export interface WorkerDependencies {
   /** `maxRetriesPerRequest: null` connection shared by the workers (BullMQ duplicates it for blocking calls). */
   redis: Redis;
   /** Producers: the worker queues emails after a payment and re-queues swept events. */
-  queues: {
-    maintenance: TypedQueue<MaintenancePayload>;
-    emails: TypedQueue<EmailPayload>;
-    stripeEvents: TypedQueue<StripeEventPayload>;
-  };
+  queues: AppQueues;
   /** Null when STRIPE_SECRET_KEY is unset (no refunds, no session checks). */
   stripe: Stripe | null;
   close(): Promise<void>;
@@ -44,13 +28,10 @@ export async function createWorkerDependencies(config: Config, logger: Logger): 
   });
   const redis = createRedis(config.REDIS_URL, 'worker', `${config.serviceName}-worker`);
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
-  const retry = { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS };
-  const prefix = bullPrefix(config.REDIS_KEY_PREFIX);
-  const queues = {
-    maintenance: createQueue(maintenanceQueue(retry), redis, prefix),
-    emails: createQueue(emailsQueue(retry), redis, prefix),
-    stripeEvents: createQueue(stripeEventsQueue(retry), redis, prefix),
-  };
+  const queues = createAppQueues(redis, {
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    retry: { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS },
+  });
   return {
     config,
     logger,

@@ -12,4 +12,11 @@ export {
   type QueueName,
   type RetrySettings,
 } from './definitions';
-export { createQueue, createWorker, InvalidJobPayloadError, type TypedQueue } from './queues';
+export {
+  createAppQueues,
+  createQueue,
+  createWorker,
+  InvalidJobPayloadError,
+  type AppQueues,
+  type TypedQueue,
+} from './queues';

@@ -2,7 +2,17 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { QueueDefinition } from './definitions';
+import { bullPrefix } from './connection';
+import {
+  emailsQueue,
+  maintenanceQueue,
+  stripeEventsQueue,
+  type EmailPayload,
+  type MaintenancePayload,
+  type QueueDefinition,
+  type RetrySettings,
+  type StripeEventPayload,
+} from './definitions';
 
 export class InvalidJobPayloadError extends Error {
   override name = 'InvalidJobPayloadError';
@@ -61,4 +71,20 @@ export function createWorker<N extends string, S extends TSchema, R>(
     },
     { ...options, connection },
   );
+}
+
+/** The producers of every queue, as both processes hold them (one definition per queue). */
+export interface AppQueues {
+  maintenance: TypedQueue<MaintenancePayload>;
+  emails: TypedQueue<EmailPayload>;
+  stripeEvents: TypedQueue<StripeEventPayload>;
+}
+
+export function createAppQueues(redis: Redis, settings: { keyPrefix: string; retry: RetrySettings }): AppQueues {
+  const prefix = bullPrefix(settings.keyPrefix);
+  return {
+    maintenance: createQueue(maintenanceQueue(settings.retry), redis, prefix),
+    emails: createQueue(emailsQueue(settings.retry), redis, prefix),
+    stripeEvents: createQueue(stripeEventsQueue(settings.retry), redis, prefix),
+  };
 }
