@@ -7,15 +7,8 @@ import { toProductDto } from './product-dto';
 import { type ProductRepository, type PageQuery, type ProductInput } from './product-repository';
 import { MAX_QUERY_WORDS, queryWords } from './search-terms';
 
-export interface ListRequest {
-  sort: ProductSort;
-  limit: number;
-  cursor?: string | undefined;
-  category?: string | undefined;
-  minPrice?: number | undefined;
-  maxPrice?: number | undefined;
-  inStock?: boolean | undefined;
-}
+/** A list page request: the repository's page query without search words. */
+export type ListRequest = Omit<PageQuery, 'terms'>;
 
 export interface SearchRequest {
   q: string;
