@@ -1,0 +1,161 @@
+import { loadConfig } from '@simple-shop/config';
+import { ObjectId, type OrderDoc, type ProductDoc } from '@simple-shop/db';
+import { createOrder } from '@simple-shop/orders';
+import { createStripeClient } from '@simple-shop/payments';
+import { startStripeSimulator, type StripeSimulator } from '@simple-shop/stripe-simulator';
+import { testEnv } from '@simple-shop/testing';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorkerDependencies, type WorkerDependencies } from '../deps';
+import type { FulfilmentContext } from '../fulfilment/context';
+import { createWorkerMetrics } from '../metrics';
+import { reconcile } from './reconcile';
+
+/** The scheduled safety net, run in-process against real MongoDB, Redis and the Stripe simulator. */
+let sim: StripeSimulator;
+let deps: WorkerDependencies;
+let ctx: FulfilmentContext;
+
+beforeAll(async () => {
+  sim = await startStripeSimulator({ apiKeys: ['sk_test_simulator'], webhookSecret: 'whsec_reconcile_test' });
+  const config = loadConfig(testEnv({ STRIPE_SECRET_KEY: 'sk_test_simulator', STRIPE_API_BASE: sim.url }));
+  const logger = pino({ level: 'silent' });
+  deps = await createWorkerDependencies(config, logger);
+  const metrics = createWorkerMetrics({ queues: () => [], deadLetters: async () => 0 });
+  ctx = { deps, metrics, log: logger };
+});
+afterAll(async () => {
+  await deps?.close();
+  await sim?.close();
+});
+
+async function product(stock: number): Promise<ProductDoc> {
+  const now = new Date();
+  const doc: ProductDoc = {
+    _id: new ObjectId(),
+    name: 'Reconciled lamp',
+    description: '',
+    category: 'tests',
+    price: 1200,
+    currency: 'usd',
+    stock,
+    active: true,
+    images: [],
+    attributes: {},
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.database.collections.products.insertOne(doc);
+  return doc;
+}
+
+async function orderWithSession(p: ProductDoc, quantity: number): Promise<{ order: OrderDoc; sessionId: string }> {
+  const order = await createOrder(deps.database, {
+    userId: new ObjectId(),
+    lines: [{ productId: p._id, quantity }],
+    ttlSeconds: 3600,
+  });
+  const stripe = createStripeClient(deps.config)!;
+  const session = await stripe.checkout.sessions.create({
+    mode: 'payment',
+    line_items: [{ quantity, price_data: { currency: 'usd', unit_amount: p.price, product_data: { name: p.name } } }],
+    metadata: { orderId: order._id.toHexString() },
+    success_url: 'http://localhost/ok',
+    cancel_url: 'http://localhost/cancel',
+  });
+  await deps.database.collections.orders.updateOne({ _id: order._id }, { $set: { checkoutSessionId: session.id } });
+  return { order, sessionId: session.id };
+}
+
+const stock = async (id: ObjectId) => {
+  const doc = await deps.database.collections.products.findOne({ _id: id });
+  return { stock: doc!.stock, held: Object.values(doc!.holds ?? {}).reduce((a, b) => a + b, 0) };
+};
+
+describe('reconcile', () => {
+  it('expires overdue unpaid orders: the session is expired on Stripe and the hold released, once', async () => {
+    const p = await product(5);
+    const { order, sessionId } = await orderWithSession(p, 2);
+    await deps.database.collections.orders.updateOne(
+      { _id: order._id },
+      { $set: { expiresAt: new Date(Date.now() - 1000) } },
+    );
+
+    const first = await reconcile(ctx);
+    expect(first.ordersExpired).toBeGreaterThanOrEqual(1);
+    expect((await deps.database.collections.orders.findOne({ _id: order._id }))?.status).toBe('expired');
+    expect(sim.sessions().find((s) => s.id === sessionId)?.status).toBe('expired');
+    expect(await stock(p._id)).toEqual({ stock: 5, held: 0 });
+
+    await reconcile(ctx);
+    expect(await stock(p._id)).toEqual({ stock: 5, held: 0 });
+  });
+
+  it('hands an overdue order whose session Stripe reports paid to the completion path instead', async () => {
+    const p = await product(5);
+    const { order, sessionId } = await orderWithSession(p, 1);
+    await sim.pay(sessionId);
+    await deps.database.collections.orders.updateOne(
+      { _id: order._id },
+      { $set: { expiresAt: new Date(Date.now() - 1000) } },
+    );
+    await reconcile(ctx);
+    expect((await deps.database.collections.orders.findOne({ _id: order._id }))?.status).toBe('pending_payment');
+    const job = await deps.queues.stripeEvents.queue.getJob(`session-${sessionId}`);
+    expect(job?.data).toMatchObject({ kind: 'session', sessionId });
+    expect(await stock(p._id)).toEqual({ stock: 4, held: 1 });
+  });
+
+  it('finds a lost webhook: an unpaid order whose session Stripe reports paid is queued for completion', async () => {
+    const p = await product(5);
+    const { order, sessionId } = await orderWithSession(p, 1);
+    await sim.pay(sessionId);
+    await deps.database.collections.orders.updateOne(
+      { _id: order._id },
+      { $set: { updatedAt: new Date(Date.now() - 5 * 60_000) } },
+    );
+    const summary = await reconcile(ctx);
+    expect(summary.sessionsChecked).toBeGreaterThanOrEqual(1);
+    expect(await deps.queues.stripeEvents.queue.getJob(`session-${sessionId}`)).toBeTruthy();
+  });
+
+  it('frees holds left by ended orders and by orders that were never written', async () => {
+    const p = await product(10);
+    const { order } = await orderWithSession(p, 3);
+    // A crash after the status move, before the release: the order is cancelled, the hold remains.
+    await deps.database.collections.orders.updateOne({ _id: order._id }, { $set: { status: 'cancelled' } });
+    // A crash between taking a hold and inserting its order, long ago.
+    const ghost = ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 3600);
+    await deps.database.collections.products.updateOne(
+      { _id: p._id },
+      { $inc: { stock: -2 }, $set: { [`holds.${ghost.toHexString()}`]: 2 } },
+    );
+    // And a fresh order-less hold (its order may still be being written): left alone.
+    const fresh = new ObjectId();
+    await deps.database.collections.products.updateOne(
+      { _id: p._id },
+      { $inc: { stock: -1 }, $set: { [`holds.${fresh.toHexString()}`]: 1 } },
+    );
+    expect(await stock(p._id)).toEqual({ stock: 4, held: 6 });
+
+    const summary = await reconcile(ctx);
+    expect(summary.holdsReleased).toBeGreaterThanOrEqual(2);
+    expect(await stock(p._id)).toEqual({ stock: 9, held: 1 });
+  });
+
+  it('queues outbox emails that never got a job', async () => {
+    const id = `order_confirmation:${new ObjectId().toHexString()}`;
+    await deps.database.collections.emailOutbox.insertOne({
+      _id: id,
+      kind: 'order_confirmation',
+      to: 'a@example.test',
+      subject: 'x',
+      data: {},
+      status: 'pending',
+      attempts: 0,
+      createdAt: new Date(Date.now() - 60_000),
+    });
+    await reconcile(ctx);
+    expect(await deps.queues.emails.queue.getJob(`email.${id.replace(':', '.')}`)).toBeTruthy();
+  });
+});
