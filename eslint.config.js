@@ -25,6 +25,7 @@ export default tseslint.config(
       'packages/dev-services/**',
       'packages/stripe-simulator/src/cli.ts',
       'bench/**',
+      'soak/**',
     ],
     rules: { 'no-console': 'off' },
   },

@@ -25,14 +25,16 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
-RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm fetch --frozen-lockfile
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm fetch --frozen-lockfile --store-dir /pnpm/store
 
 FROM deps AS build
 COPY . .
+# `deploy --legacy`: pnpm 10's default deploy needs inject-workspace-packages; the apps bundle the workspace
+# packages anyway, so only their npm dependencies matter.
 ENV npm_config_build_from_source=true
-RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install --frozen-lockfile --offline \
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install --frozen-lockfile --offline --store-dir /pnpm/store \
     && pnpm --filter @simple-shop/worker build \
-    && pnpm --filter @simple-shop/worker deploy --prod --legacy --offline /out
+    && pnpm --filter @simple-shop/worker deploy --prod --legacy --offline --store-dir /pnpm/store /out
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \

@@ -8,6 +8,7 @@ import { ApiLogController } from './lib/log-controller';
 import { validatorCompiler } from './lib/validator';
 import authenticate from './plugins/app/authenticate';
 import datastoreMetrics from './plugins/app/datastore-metrics';
+import dependencyMetrics from './plugins/app/dependency-metrics';
 import errorHandler from './plugins/app/error-handler';
 import httpMetrics from './plugins/app/http-metrics';
 import jsonBody from './plugins/app/json-body';
@@ -38,6 +39,7 @@ export const appPlugin = fp<{ deps: AppDependencies }>(
     await app.register(httpMetrics);
     await app.register(shopMetrics);
     await app.register(datastoreMetrics);
+    await app.register(dependencyMetrics);
     await app.register(helmet);
     await app.register(cors);
     await app.register(rateLimit);

@@ -54,7 +54,8 @@ export const EnvSchema = Type.Object({
   // Stripe. Unset key = payments disabled (create-intent answers 503); STRIPE_API_BASE points the
   // SDK at the local simulator; without it the SDK talks to api.stripe.com unchanged.
   STRIPE_SECRET_KEY: Type.Optional(Type.String({ pattern: '^(sk|rk)_(test|live)_[A-Za-z0-9_]+$' })),
-  STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9_]+$' })),
+  // One secret, or several comma-separated while moving to a new endpoint (each is tried).
+  STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9_]+(,whsec_[A-Za-z0-9_]+)*$' })),
   STRIPE_API_BASE: Type.Optional(Type.String({ pattern: '^https?://[^/]+$' })),
   CHECKOUT_SUCCESS_URL: Type.String({
     default: 'http://localhost:3000/checkout/success?session_id={CHECKOUT_SESSION_ID}',

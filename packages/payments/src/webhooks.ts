@@ -1,17 +1,26 @@
 import Stripe from 'stripe';
 
 /**
- * Verifies a Stripe webhook on its raw bytes (never re-serialised JSON) with the endpoint secret.
+ * Verifies a Stripe webhook on its raw bytes (never re-serialised JSON) with the endpoint secret(s).
  * Throws Stripe's StripeSignatureVerificationError for a wrong secret, a tampered body, a
  * missing/garbled header or a timestamp older than the tolerance (300 s).
  */
 export function verifyStripeEvent(
   rawBody: string | Buffer,
   signature: string | undefined,
-  secret: string,
+  secrets: string,
 ): Stripe.Event {
-  // An empty header makes the SDK throw its own "no signatures found" verification error.
-  return Stripe.webhooks.constructEvent(rawBody, signature ?? '', secret);
+  // Several comma-separated secrets are accepted while an endpoint is being moved; the first
+  // that verifies wins. An empty header makes the SDK throw its own verification error.
+  let lastError: unknown;
+  for (const secret of secrets.split(',')) {
+    try {
+      return Stripe.webhooks.constructEvent(rawBody, signature ?? '', secret.trim());
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
 }
 
 /** The Checkout and payment events the worker acts on; anything else is recorded as ignored. */

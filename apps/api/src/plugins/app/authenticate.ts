@@ -7,15 +7,18 @@ import { HttpError } from '../../lib/http-error';
  */
 export default fp(
   async (app) => {
-    app.decorate('authenticate', async (request) => {
+    app.decorate('authenticate', async (request, reply) => {
       try {
         await request.jwtVerify();
       } catch (error) {
         request.log.info({ reason: (error as Error).message }, 'access token rejected');
         throw new HttpError(401, 'UNAUTHORIZED', 'Missing or invalid access token');
       }
-      // Every later line of this request names the user (the request logger already has requestId).
-      request.log = request.log.child({ userId: request.user.sub });
+      // Every later line of this request names the user (the request logger already has requestId);
+      // reply.log is a separate reference and writes the per-request summary line.
+      const log = request.log.child({ userId: request.user.sub });
+      request.log = log;
+      reply.log = log;
     });
 
     app.decorate('requireAdmin', async (request, reply) => {

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Validates everything under infra/ and docker-compose.yml with the tools that run without a cluster or a
+# Docker engine. Called by .ci/run ("Validate infra"); run it by hand with `bash infra/validate.sh`.
+#
+#   yamllint        every YAML file (infra/.yamllint.yml)
+#   kubectl         `kubectl kustomize` renders the base and the production overlay
+#   check-manifests the rendered manifests: wiring of every .env.example variable (values through the app's
+#                   own config schema), probes, resources, security contexts, grace periods, PDB/HPA/Service
+#                   references, scrape annotations, the prometheus-adapter rule
+#   promtool        check config (compose and Kubernetes configs), check rules, test rules (alerts.test.yml),
+#                   and the dashboard's PromQL as recording rules
+#   check-dashboard the Grafana dashboard JSON and its provisioning
+#   check-compose   docker-compose.yml and the Dockerfiles it builds
+#   nginx -t        infra/nginx/nginx.conf
+#
+#   --smoke         also infra/scripts/smoke-prod-bundle.sh: the images' production layout (pnpm deploy --prod +
+#                   dist/) run as uid 1000 on a read-only root filesystem, probed, then stopped with SIGTERM
+#
+# Missing tools are installed from Debian (prometheus -> promtool, yamllint, nginx-light, kubernetes-client,
+# bubblewrap). Idempotent; ~6 s when the tools are there (+ ~12 s with --smoke). Runs every check, then exits 1
+# if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+TSX="$ROOT/node_modules/.bin/tsx"
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+failures=()
+step() { printf -- '--- %s\n' "$*"; }
+run() { # run <label> <command...>: records a failure instead of stopping
+  local label=$1
+  shift
+  if ! "$@"; then
+    failures+=("$label")
+    printf '    FAILED: %s\n' "$label"
+  fi
+}
+
+# --- tools -----------------------------------------------------------------------------------------------
+missing=()
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v yamllint >/dev/null 2>&1 || missing+=(yamllint)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+SMOKE=false
+[ "${1:-}" = --smoke ] && SMOKE=true
+$SMOKE && { command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap); }
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing from Debian: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } ||
+    { echo "could not install ${missing[*]}"; exit 1; }
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$TSX" ] || { echo "tsx not found at $TSX: run pnpm install first"; exit 1; }
+echo "promtool $(promtool --version 2>&1 | head -1 | awk '{print $3}'), yamllint $(yamllint --version | awk '{print $2}')," \
+  "kubectl $(kubectl version --client 2>/dev/null | awk '/Client Version/ {print $3}')" \
+  "(kustomize $(kubectl version --client 2>/dev/null | awk '/Kustomize Version/ {print $3}')), $($NGINX -v 2>&1 | sed 's/.*: //')"
+
+# --- YAML ------------------------------------------------------------------------------------------------
+step "yamllint"
+run yamllint yamllint -c infra/.yamllint.yml -f parsable --strict docker-compose.yml infra/
+
+# --- Kubernetes ------------------------------------------------------------------------------------------
+step "kubectl kustomize"
+kustomize_version=$(kubectl version --client 2>/dev/null | awk '/Kustomize Version/ {print $3}' | sed 's/^v//')
+if [ -z "$kustomize_version" ] || [ "${kustomize_version%%.*}" -lt 4 ] 2>/dev/null; then
+  echo "    kubectl's kustomize is ${kustomize_version:-missing}; the manifests need kustomize >= 4 (kubectl >= 1.21)"
+  failures+=("kustomize version")
+else
+  run "kustomize base" sh -c 'kubectl kustomize infra/k8s/base > "$1"' _ "$WORK/base.yaml"
+  if kubectl kustomize infra/k8s/overlays/production >"$WORK/production.yaml"; then
+    echo "    rendered $(grep -c '^kind:' "$WORK/production.yaml") objects"
+    step "check-manifests"
+    run check-manifests "$TSX" infra/scripts/check-manifests.mjs "$WORK/production.yaml"
+  else
+    failures+=("kustomize production")
+  fi
+fi
+
+# --- Prometheus ------------------------------------------------------------------------------------------
+step "promtool"
+run "promtool check config prometheus.yml" promtool check config infra/prometheus/prometheus.yml
+# The Kubernetes example: Debian builds promtool without Kubernetes service discovery.
+if promtool check config infra/prometheus/prometheus-k8s.yml >"$WORK/k8s-check.log" 2>&1; then
+  cat "$WORK/k8s-check.log"
+elif grep -q 'field kubernetes_sd_configs not found' "$WORK/k8s-check.log"; then
+  echo "    (this promtool has no Kubernetes service discovery: checking prometheus-k8s.yml with static targets)"
+  mkdir -p "$WORK/k8s" && cp infra/prometheus/alerts.yml "$WORK/k8s/"
+  run "prom-prepare static-sd" "$TSX" infra/scripts/prom-prepare.mjs static-sd infra/prometheus/prometheus-k8s.yml "$WORK/k8s/prometheus-k8s.yml" &&
+    run "promtool check config prometheus-k8s.yml" promtool check config "$WORK/k8s/prometheus-k8s.yml"
+else
+  cat "$WORK/k8s-check.log"
+  failures+=("promtool check config prometheus-k8s.yml")
+fi
+run "promtool check rules" promtool check rules infra/prometheus/alerts.yml
+mkdir -p "$WORK/rules-test"
+cp infra/prometheus/alerts.test.yml "$WORK/rules-test/"
+run "prom-prepare strip-annotations" "$TSX" infra/scripts/prom-prepare.mjs strip-annotations infra/prometheus/alerts.yml "$WORK/rules-test/alerts.yml"
+run "promtool test rules" sh -c 'cd "$1" && promtool test rules alerts.test.yml' _ "$WORK/rules-test"
+
+# --- Grafana ---------------------------------------------------------------------------------------------
+step "dashboards"
+run check-dashboard "$TSX" infra/scripts/check-dashboard.mjs --rules-out "$WORK/dashboard-rules.yml"
+[ -f "$WORK/dashboard-rules.yml" ] &&
+  run "promtool check rules (dashboard PromQL)" promtool check rules "$WORK/dashboard-rules.yml"
+
+# --- compose, Dockerfiles, nginx -------------------------------------------------------------------------
+step "docker-compose.yml and Dockerfiles"
+run check-compose "$TSX" infra/scripts/check-compose.mjs
+step "nginx -t"
+run "nginx -t" "$NGINX" -t -q -c "$ROOT/infra/nginx/nginx.conf"
+
+if $SMOKE; then
+  step "production bundle smoke test"
+  run "smoke-prod-bundle" bash infra/scripts/smoke-prod-bundle.sh
+fi
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then
+  echo "infra validation FAILED: ${failures[*]}"
+  exit 1
+fi
+echo "infra validation passed"
