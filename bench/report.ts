@@ -1,0 +1,330 @@
+/** The results as a console table, `docs/benchmarks.json` and `docs/benchmarks.md`. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ProfileSummary } from './profile';
+import type { ProcessCost, ScenarioResult, Settings } from './scenarios/types';
+
+export interface Machine {
+  cpuModel: string;
+  cores: number;
+  ramGiB: number;
+  node: string;
+  os: string;
+  mongo: { kind: string; version: string; isStandIn: boolean; description: string };
+  redis: { kind: string; version: string };
+  date: string;
+  /** 1, 5 and 15 minute load averages when the run started (other work on the machine shows here). */
+  loadAvgAtStart: number[];
+}
+
+export interface Budget {
+  name: string;
+  scenario: string;
+  measured: string;
+  limit: string;
+  pass: boolean;
+  detail: string;
+}
+
+export interface Target {
+  name: string;
+  scenario: string;
+  target: string;
+  measured: string;
+  status: 'PASS' | 'MISS' | 'NOT RUN';
+  note: string;
+}
+
+export interface ProfileEntry {
+  scenario: string;
+  process: 'api' | 'worker';
+  summary: ProfileSummary;
+}
+
+export interface BenchReport {
+  generatedAt: string;
+  wallTimeSeconds: number;
+  machine: Machine;
+  run: { processes: string; logLevel: string; rateLimits: Record<string, string>; settings: Settings };
+  helloWorldOpsPerSec: number;
+  scenarios: (ScenarioResult & { ratioToHello: number | null })[];
+  failures: { scenario: string; error: string }[];
+  budgets: Budget[];
+  targets: Target[];
+  profiles: ProfileEntry[];
+  notes: string[];
+}
+
+const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
+const f1 = (n: number) => n.toFixed(1);
+const f2 = (n: number) => n.toFixed(2);
+const pct = (n: number) => `${(n * 100).toFixed(n >= 0.9995 || n === 0 ? 0 : 2)} %`;
+const ratio = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(1)} %`);
+
+export function commandList(record: Record<string, number>): string {
+  const entries = Object.entries(record).filter(([, v]) => v >= 0.005);
+  if (entries.length === 0) return '—';
+  return entries
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${f2(v)}`)
+    .join(', ');
+}
+
+interface Column {
+  head: string;
+  cell: (s: BenchReport['scenarios'][number], i: number) => string;
+}
+
+const costCell = (c: ProcessCost | undefined, key: 'mongoPerOp' | 'redisPerOp' | 'cpuMsPerOp') =>
+  c ? f2(c[key]) : '—';
+
+const COLUMNS: Column[] = [
+  { head: '#', cell: (_s, i) => String(i + 1) },
+  { head: 'Scenario', cell: (s) => s.title },
+  { head: 'Conns', cell: (s) => String(s.connections) },
+  { head: 'Ops/s', cell: (s) => `${f0(s.opsPerSec)} ${s.unit === 'request' ? 'req' : s.unit}/s` },
+  { head: '× hello', cell: (s) => ratio(s.ratioToHello) },
+  { head: 'Mean ms', cell: (s) => f1(s.latency.mean) },
+  { head: 'p95 ms', cell: (s) => f1(s.latency.p95) },
+  { head: 'p99 ms', cell: (s) => f1(s.latency.p99) },
+  { head: 'Success', cell: (s) => pct(s.successRate) },
+  { head: 'Mongo/op API', cell: (s) => costCell(s.api, 'mongoPerOp') },
+  { head: 'Mongo/op worker', cell: (s) => costCell(s.worker, 'mongoPerOp') },
+  { head: 'Redis/op API', cell: (s) => costCell(s.api, 'redisPerOp') },
+  { head: 'Redis/op worker', cell: (s) => costCell(s.worker, 'redisPerOp') },
+  {
+    head: 'API CPU ms/op',
+    cell: (s) => (s.serverCpu ? f2(s.serverCpu.msPerOp) : costCell(s.api, 'cpuMsPerOp')),
+  },
+  { head: 'Bound by', cell: (s) => s.boundBy },
+  { head: 'Load gen cores', cell: (s) => (s.machineLoad ? f2(s.machineLoad.loadGeneratorCores) : '—') },
+  { head: 'Other load cores', cell: (s) => (s.machineLoad ? f2(s.machineLoad.otherCores) : '—') },
+];
+
+export function consoleTable(report: BenchReport): string {
+  const rows = report.scenarios.map((s, i) => COLUMNS.map((c) => c.cell(s, i)));
+  const heads = COLUMNS.map((c) => c.head);
+  const widths = heads.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(' │ ');
+  const sep = widths.map((w) => '─'.repeat(w)).join('─┼─');
+  const out = [line(heads), sep, ...rows.map(line)];
+  out.push('', 'Budgets:');
+  for (const b of report.budgets)
+    out.push(`  ${b.pass ? 'PASS' : 'FAIL'}  ${b.name}: ${b.measured} (limit ${b.limit})`);
+  out.push('', 'Targets:');
+  for (const t of report.targets) out.push(`  ${t.status.padEnd(4)}  ${t.name}: ${t.measured} (target ${t.target})`);
+  return out.join('\n');
+}
+
+const md = (text: string) => text.replace(/\|/g, '\\|');
+
+function mdTable(heads: string[], rows: string[][]): string {
+  return [
+    `| ${heads.map(md).join(' | ')} |`,
+    `| ${heads.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(md).join(' | ')} |`),
+  ].join('\n');
+}
+
+export function markdown(report: BenchReport): string {
+  const m = report.machine;
+  const out: string[] = [];
+  out.push('# Benchmarks');
+  out.push('');
+  out.push(
+    `Latest \`pnpm bench\` run (${m.date}), written by \`bench/run.ts\`; machine-readable copy in ` +
+      '[`benchmarks.json`](benchmarks.json). How to run and what each column means: [`bench/README.md`](../bench/README.md).',
+  );
+  out.push('');
+  out.push('## Machine');
+  out.push('');
+  out.push(
+    mdTable(
+      ['CPU', 'Cores', 'RAM', 'Node', 'OS', 'MongoDB', 'Redis', 'Date', 'Load avg at start', 'Bench wall time'],
+      [
+        [
+          m.cpuModel,
+          String(m.cores),
+          `${m.ramGiB.toFixed(1)} GiB`,
+          m.node,
+          m.os,
+          `${m.mongo.isStandIn ? 'jongodb stand-in' : 'real MongoDB'} ${m.mongo.version} (${m.mongo.kind})`,
+          `${m.redis.version} (${m.redis.kind})`,
+          m.date,
+          m.loadAvgAtStart.map(f2).join(' / '),
+          `${f0(report.wallTimeSeconds)} s`,
+        ],
+      ],
+    ),
+  );
+  out.push('');
+  if (m.mongo.isStandIn) {
+    out.push(
+      '> **MongoDB is the jongodb in-memory stand-in.** Its writes cost time proportional to the collection size and ' +
+        'it has no transaction isolation (the worker serialises its transactions on it). Every figure of a ' +
+        'database-write-bound scenario below says "stand-in writes" in its *Bound by* column and is **not** a ' +
+        'property of the product: rerun with `MONGODB_URI` pointing at a real replica set for those. The command ' +
+        'counts per operation and the API CPU per operation do not depend on the server.',
+    );
+    out.push('');
+  }
+  out.push('## Results');
+  out.push('');
+  out.push(
+    mdTable(
+      COLUMNS.map((c) => c.head),
+      report.scenarios.map((s, i) => COLUMNS.map((c) => c.cell(s, i))),
+    ),
+  );
+  out.push('');
+  out.push(
+    '*Ops/s* counts successful operations; *× hello* is Ops/s as a share of the bare Fastify hello-world on the ' +
+      'same machine. Latency is per HTTP request, except fulfilment (event sent → order seen paid). ' +
+      "*Mongo/op* and *Redis/op* are commands per operation from the processes' `/metrics` " +
+      '(`mongodb_commands_total`, `redis_commands_total`), diffed around the measured window. *API CPU ms/op* is the ' +
+      "API process's CPU time (user + system) per operation. *Load gen cores* is the CPU of the bench process (autocannon). *Other load cores* is CPU used meanwhile by processes " +
+      'that are not part of the bench (other builds and tests on a shared machine), from /proc: when it is not ' +
+      'near 0, every figure of that row is pessimistic.',
+  );
+  out.push('');
+  out.push('## Targets');
+  out.push('');
+  out.push(
+    mdTable(
+      ['Target', 'Measured', 'Status', 'Note'],
+      report.targets.map((t) => [`${t.name} (${t.target})`, t.measured, t.status, t.note]),
+    ),
+  );
+  out.push('');
+  out.push('## Command budgets');
+  out.push('');
+  out.push(
+    mdTable(
+      ['Budget', 'Measured', 'Limit', 'Result', 'Detail'],
+      report.budgets.map((b) => [b.name, b.measured, b.limit, b.pass ? 'PASS' : 'FAIL', b.detail]),
+    ),
+  );
+  out.push('');
+  out.push('## Commands per operation, by name');
+  out.push('');
+  out.push(
+    mdTable(
+      ['Scenario', 'API MongoDB', 'API Redis', 'Worker MongoDB', 'Worker Redis', 'API CPU'],
+      report.scenarios
+        .filter((s) => s.api)
+        .flatMap((s) => {
+          const rows = [
+            [
+              s.title,
+              commandList(s.api!.mongo),
+              commandList(s.api!.redis),
+              commandList(s.worker?.mongo ?? {}),
+              commandList(s.worker?.redis ?? {}),
+              `${f2(s.api!.cpuMsPerOp)} ms/op (${f0(100 * s.api!.systemCpuShare)} % kernel), ${f2(s.api!.cpuCores)} cores`,
+            ],
+          ];
+          if (s.workerEmail) {
+            rows.push([
+              `${s.title}: confirmation email job (per email)`,
+              '—',
+              '—',
+              commandList(s.workerEmail.mongo),
+              commandList(s.workerEmail.redis),
+              '—',
+            ]);
+          }
+          return rows;
+        }),
+    ),
+  );
+  out.push('');
+  out.push(
+    'Redis commands are counted as the client sends them: a MULTI/EXEC block counts each command in it although it ' +
+      'is one round trip. `evalsha` is a Lua script: on every API request, one is the `@fastify/rate-limit` counter ' +
+      '(its Redis store runs one script per request); cached catalog reads add one `mget` (product) or one `evalsha` ' +
+      '(page: generation + page in one script).',
+  );
+  out.push('');
+  const perOp = report.scenarios.filter((s) => s.extra && (s.extra.byOperation || s.extra.perRequest));
+  if (perOp.length > 0) {
+    out.push('## Latency by operation');
+    out.push('');
+    for (const s of perOp) {
+      const by = (s.extra!.byOperation ?? s.extra!.perRequest) as Record<
+        string,
+        { responses: number; ok: number; latency: { mean: number; p95: number; p99: number } }
+      >;
+      out.push(`**${s.title}**`);
+      out.push('');
+      const total = Object.values(by).reduce((a, b) => a + b.responses, 0);
+      out.push(
+        mdTable(
+          ['Operation', 'Share', 'Requests', 'Success', 'Mean ms', 'p95 ms', 'p99 ms'],
+          Object.entries(by)
+            .sort((a, b) => b[1].responses - a[1].responses)
+            .map(([op, v]) => [
+              op,
+              pct(v.responses / Math.max(1, total)),
+              f0(v.responses),
+              pct(v.ok / Math.max(1, v.responses)),
+              f1(v.latency.mean),
+              f1(v.latency.p95),
+              f1(v.latency.p99),
+            ]),
+        ),
+      );
+      out.push('');
+    }
+  }
+  if (report.profiles.length > 0) {
+    out.push('## CPU profiles of missed targets');
+    out.push('');
+    out.push(
+      'Each missed target was run again for a few seconds against a process started with ' +
+        '`node --cpu-prof --cpu-prof-dir=.bench/profiles`; self time is summed per function over the measured window ' +
+        '(bundle frames mapped to the TypeScript sources through the source map). Percentages are of the non-idle samples. ' +
+        'V8 samples the main thread on a wall-clock timer, so a native socket-write frame (`writeBuffer`, ' +
+        '`writeUtf8String`, `writev`) counts the syscall and also the time the thread lost the CPU to the process the ' +
+        'write woke up (Redis, MongoDB, the load generator) on the 2 shared cores. *Mostly called from* names the ' +
+        'nearest JavaScript caller outside Node itself; *Self time by package* charges native frames to it.',
+    );
+    out.push('');
+    for (const p of report.profiles) {
+      const s = p.summary;
+      out.push(
+        `**${p.scenario}** — ${p.process} process, \`${s.file}\`: ${f0(s.sampledMs)} ms sampled, idle ${f1(s.idlePct)} %, ` +
+          `GC ${f1(s.gcPct)} % of busy${s.wholeProfile ? ' (whole profile: the window matched no sample)' : ''}`,
+      );
+      out.push('');
+      out.push(
+        mdTable(
+          ['#', 'Function', 'Location', 'Mostly called from', 'Self ms', 'Self % of busy'],
+          s.top.map((t, i) => [String(i + 1), t.function, t.location, t.via ?? '', f1(t.selfMs), f1(t.selfPct)]),
+        ),
+      );
+      out.push('');
+      out.push(`Self time by package: ${s.packages.map((p) => `${p.name} ${f1(p.selfPct)} %`).join(', ')}.`);
+      out.push('');
+    }
+  }
+  out.push('## How this run was made');
+  out.push('');
+  for (const note of report.notes) out.push(`- ${note}`);
+  const seen = new Set<string>();
+  for (const s of report.scenarios) {
+    for (const note of s.notes) {
+      if (seen.has(note)) continue;
+      seen.add(note);
+      out.push(`- ${s.title}: ${note}`);
+    }
+  }
+  for (const f of report.failures) out.push(`- **${f.scenario} failed**: ${f.error}`);
+  out.push('');
+  return out.join('\n');
+}
+
+export function writeReport(report: BenchReport, jsonPath: string, mdPath: string): void {
+  mkdirSync(dirname(jsonPath), { recursive: true });
+  writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(mdPath, markdown(report));
+}
