@@ -21,7 +21,16 @@ export function redisOptions(role: RedisRole, connectionName: string): RedisOpti
   if (role === 'worker') return { ...base, maxRetriesPerRequest: null, enableReadyCheck: false };
   // No ready check: with the offline queue off, ioredis' INFO ready check can itself be rejected
   // while reconnecting and surface as an unhandled rejection.
-  return { ...base, maxRetriesPerRequest: 1, enableOfflineQueue: false, enableReadyCheck: false, commandTimeout: 2000 };
+  // Auto-pipelining: commands issued in the same tick (many concurrent requests' cache reads and
+  // rate-limit calls) leave in one socket write instead of one write each.
+  return {
+    ...base,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    enableReadyCheck: false,
+    commandTimeout: 2000,
+    enableAutoPipelining: true,
+  };
 }
 
 /**
