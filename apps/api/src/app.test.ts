@@ -64,6 +64,16 @@ describe('error body', () => {
     expect(body.error.details).toEqual([{ path: 'body/extra', message: 'is not an allowed property' }]);
   });
 
+  it('router-level failures (bad percent-encoding, over-long parameter) get the standard body too', async () => {
+    const bad = await app.inject({ method: 'GET', url: '/api/products/%zz' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toEqual({ error: { code: 'BAD_REQUEST', message: expect.any(String) } });
+    const long = await app.inject({ method: 'GET', url: `/api/products/${'x'.repeat(500)}` });
+    expect(long.statusCode).toBeGreaterThanOrEqual(400);
+    expect(long.statusCode).toBeLessThan(500);
+    expect(Object.keys(long.json())).toEqual(['error']);
+  });
+
   it('400 for malformed JSON, with the standard shape', async () => {
     const res = await app.inject({
       method: 'POST',

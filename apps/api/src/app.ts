@@ -1,9 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '@simple-shop/config';
 import { createLogger, type Logger } from '@simple-shop/observability';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { createDependencies, type AppDependencies } from './deps';
+import { codeForStatus } from './lib/http-error';
 import { ApiLogController } from './lib/log-controller';
 import { validatorCompiler } from './lib/validator';
 import authenticate from './plugins/app/authenticate';
@@ -75,6 +76,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Keep-alive sockets are closed on shutdown once their in-flight request is answered.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // Router-level failures (malformed percent-encoding, an over-long path parameter) happen before
+    // routing and never reach the error handler: give them the same error body.
+    frameworkErrors: (error, _request, reply) => {
+      const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 400;
+      void (reply as FastifyReply)
+        .code(status)
+        .send({ error: { code: codeForStatus(status), message: error.message } });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   // Dependencies made here are closed here; injected ones belong to the caller.
