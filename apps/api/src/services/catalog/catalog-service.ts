@@ -52,14 +52,15 @@ export class CatalogService {
     return isPurchasable(entry) ? entry.product : null;
   }
 
-  async listProducts(request: ListRequest): Promise<PageBody> {
+  /** A page as JSON text (PageBody), ready to send. */
+  async listProducts(request: ListRequest): Promise<string> {
     if (request.minPrice !== undefined && request.maxPrice !== undefined && request.minPrice > request.maxPrice) {
       throw new HttpError(400, 'VALIDATION_ERROR', 'minPrice must not be greater than maxPrice');
     }
     return this.page({ ...request });
   }
 
-  async searchProducts(request: SearchRequest): Promise<PageBody> {
+  async searchProducts(request: SearchRequest): Promise<string> {
     const terms = queryWords(request.q);
     if (terms.length > MAX_QUERY_WORDS) {
       throw new HttpError(400, 'VALIDATION_ERROR', `q has more than ${MAX_QUERY_WORDS} words`);
@@ -67,12 +68,12 @@ export class CatalogService {
     // Nothing searchable (only punctuation/spaces): nothing matches, and nothing is asked of MongoDB.
     if (terms.length === 0) {
       if (request.cursor !== undefined) decodeCursor(request.cursor, request.sort);
-      return { items: [], nextCursor: null, limit: request.limit };
+      return JSON.stringify({ items: [], nextCursor: null, limit: request.limit } satisfies PageBody);
     }
     return this.page({ sort: request.sort, limit: request.limit, cursor: request.cursor, terms });
   }
 
-  private async page(query: PageQuery): Promise<PageBody> {
+  private async page(query: PageQuery): Promise<string> {
     // A bad cursor is a 400 before any cache or database work.
     if (query.cursor !== undefined) decodeCursor(query.cursor, query.sort);
     const hash = pageHash([
@@ -86,12 +87,13 @@ export class CatalogService {
       query.inStock === true,
       query.terms ?? null,
     ]);
-    const cached = await this.cache.readPage(hash);
-    if (cached.page) return cached.page;
+    const cached = await this.cache.readPageJson(hash);
+    if (cached.json) return cached.json;
     const result = await this.repository.page(query);
     const page: PageBody = { items: result.items.map(toProductDto), nextCursor: result.nextCursor, limit: query.limit };
-    await this.cache.writePage(cached.generation, hash, page);
-    return page;
+    const json = JSON.stringify(page);
+    await this.cache.writePageJson(cached.generation, hash, json);
+    return json;
   }
 
   async createProduct(input: ProductInput): Promise<ProductDto> {

@@ -145,10 +145,12 @@ export class ProductCache {
     );
   }
 
-  async readPage(
-    hash: string,
-  ): Promise<{ page: PageBody; generation: Generation } | { page: null; generation: Generation }> {
-    if (!(await this.usable())) return { page: null, generation: null };
+  /**
+   * A cached page as the JSON text it is stored as: served as-is, so a hit costs no parse and no
+   * re-serialisation (the page was built from DTOs when it was written).
+   */
+  async readPageJson(hash: string): Promise<{ json: string | null; generation: Generation }> {
+    if (!(await this.usable())) return { json: null, generation: null };
     try {
       const [generation, raw] = (await getPage.run(
         this.redis,
@@ -156,16 +158,25 @@ export class ProductCache {
         [this.keys.pagePrefix, hash],
       )) as [string, string | null];
       this.recovered();
-      return { page: raw ? (JSON.parse(raw) as PageBody) : null, generation };
+      return { json: raw, generation };
     } catch (error) {
       this.failed(error, 'read page');
-      return { page: null, generation: null };
+      return { json: null, generation: null };
     }
   }
 
-  async writePage(generation: Generation, hash: string, page: PageBody): Promise<void> {
+  async writePageJson(generation: Generation, hash: string, json: string): Promise<void> {
     if (generation === null) return;
-    await this.setIfGeneration(generation, [this.keys.page(generation, hash)], [JSON.stringify(page)]);
+    await this.setIfGeneration(generation, [this.keys.page(generation, hash)], [json]);
+  }
+
+  async readPage(hash: string): Promise<{ page: PageBody | null; generation: Generation }> {
+    const { json, generation } = await this.readPageJson(hash);
+    return { page: json ? (JSON.parse(json) as PageBody) : null, generation };
+  }
+
+  async writePage(generation: Generation, hash: string, page: PageBody): Promise<void> {
+    await this.writePageJson(generation, hash, JSON.stringify(page));
   }
 
   /**

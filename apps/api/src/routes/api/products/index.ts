@@ -9,6 +9,8 @@ import {
   ProductSearchQuery,
 } from '../../../schemas/products';
 import { catalogFor, registerStockGauge } from '../../../services/catalog/index';
+import type { FastifyReply } from 'fastify';
+import { sendJsonText } from '../../../lib/json-text';
 
 /**
  * /api/products: public catalog reads, served from Redis with MongoDB behind it (see
@@ -32,7 +34,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ProductPage, ...errorResponses },
       },
     },
-    async (request) => catalog.listProducts(request.query),
+    // The page is JSON text built from DTOs (served from Redis as stored): sent as-is.
+    async (request, reply) => sendJsonText(reply as FastifyReply, await catalog.listProducts(request.query)),
   );
 
   app.get(
@@ -45,7 +48,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ProductPage, ...errorResponses },
       },
     },
-    async (request) => catalog.searchProducts(request.query),
+    async (request, reply) => sendJsonText(reply as FastifyReply, await catalog.searchProducts(request.query)),
   );
 
   app.get(
