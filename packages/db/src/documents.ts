@@ -169,7 +169,14 @@ export interface EmailOutboxDoc {
   to: string;
   subject: string;
   data: Record<string, unknown>; // template data; may hold secrets (reset links): never log it
-  status: 'pending' | 'sent' | 'failed';
+  /**
+   * pending → sending (claimed by one job attempt) → sent. An SMTP error puts it back to pending
+   * (retried) or, after the last attempt, failed. A claim whose worker died mid-send is `unknown`:
+   * never re-sent automatically (at most once), and an operator decides.
+   */
+  status: 'pending' | 'sending' | 'sent' | 'failed' | 'unknown';
+  claimedBy?: string;
+  claimedAt?: Date;
   attempts: number;
   messageId?: string; // `<${_id}@simple-shop>`, the same on every attempt
   sentAt?: Date;

@@ -139,3 +139,47 @@ describe('send-email job', () => {
     });
   });
 });
+
+describe('at most once', () => {
+  /** A mailer that counts sends and takes `delayMs` to "talk to SMTP". */
+  function slowMailer(delayMs: number) {
+    const sent: string[] = [];
+    const mailer: Mailer = {
+      mode: 'smtp',
+      async send(email, meta) {
+        await new Promise((r) => setTimeout(r, delayMs));
+        sent.push(meta.outboxId);
+        return { messageId: String(email.messageId) };
+      },
+      close() {},
+    };
+    return { mailer, sent };
+  }
+  const fakeJob = (outboxId: string, id: string) =>
+    ({ id, data: { outboxId }, attemptsMade: 0, opts: { attempts: 3 } }) as unknown as Job<{ outboxId: string }>;
+
+  it('two concurrent runs of the same email (e.g. a stalled lock) send it once', async () => {
+    const outboxId = await pendingResetEmail(`once-${Date.now()}`);
+    const { mailer, sent } = slowMailer(200);
+    const handler = sendEmailHandler({ config, database, logger }, mailer);
+    const results = await Promise.allSettled([handler(fakeJob(outboxId, 'a')), handler(fakeJob(outboxId, 'b'))]);
+    expect(sent).toEqual([outboxId]);
+    // The loser is told to retry later; its retry finds the email sent.
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(await handler(fakeJob(outboxId, 'b'))).toEqual({ status: 'already-sent' });
+    expect((await database.collections.emailOutbox.findOne({ _id: outboxId }))?.status).toBe('sent');
+  });
+
+  it('a claim abandoned mid-send (worker killed) is parked as unknown, not sent again', async () => {
+    const outboxId = await pendingResetEmail(`crash-${Date.now()}`);
+    await database.collections.emailOutbox.updateOne(
+      { _id: outboxId },
+      { $set: { status: 'sending', claimedBy: 'dead-worker', claimedAt: new Date(Date.now() - 10 * 60_000) } },
+    );
+    const { mailer, sent } = slowMailer(0);
+    const handler = sendEmailHandler({ config, database, logger }, mailer);
+    expect(await handler(fakeJob(outboxId, 'c'))).toEqual({ status: 'already-sent' });
+    expect(sent).toEqual([]);
+    expect((await database.collections.emailOutbox.findOne({ _id: outboxId }))?.status).toBe('unknown');
+  });
+});
