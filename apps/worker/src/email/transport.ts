@@ -26,7 +26,7 @@ export interface Mailer {
 export function createMailer(config: { SMTP_URL?: string | undefined }, logger: Logger): Mailer {
   const smtpUrl = config.SMTP_URL?.trim();
   const transporter: Transporter = smtpUrl
-    ? nodemailer.createTransport(smtpUrl)
+    ? nodemailer.createTransport(withTimeouts(smtpUrl))
     : nodemailer.createTransport({ jsonTransport: true });
   const mode = smtpUrl ? 'smtp' : 'log';
   if (mode === 'log') logger.warn('SMTP_URL is not set: emails are logged (without their content), not sent');
@@ -43,4 +43,16 @@ export function createMailer(config: { SMTP_URL?: string | undefined }, logger: 
     },
     close: () => transporter.close(),
   };
+}
+
+/**
+ * Bounded SMTP timeouts (nodemailer reads options from the URL's query; ones already there win):
+ * a hung SMTP conversation must fail and be retried, not hold the email's claim until the job's
+ * lock is lost (nodemailer's socket default is 10 minutes).
+ */
+function withTimeouts(smtpUrl: string): string {
+  const url = new URL(smtpUrl);
+  const defaults = { connectionTimeout: '10000', greetingTimeout: '10000', socketTimeout: '30000' };
+  for (const [key, value] of Object.entries(defaults)) if (!url.searchParams.has(key)) url.searchParams.set(key, value);
+  return url.toString();
 }
