@@ -1,4 +1,4 @@
-// The test projects of the monorepo: one per deployable, one for the libraries.
+// The test projects of the monorepo: one per deployable, one for the libraries, one for the soak.
 // Tests live next to the code they test (`*.test.ts`). Every project shares one
 // global setup that resolves MongoDB and Redis once per run and prints which it used.
 import { defineProject } from 'vitest/config';
@@ -16,4 +16,6 @@ export default [
   defineProject({ test: { ...shared, name: 'packages', root: '.', include: ['packages/*/src/**/*.test.ts'] } }),
   defineProject({ test: { ...shared, name: 'api', root: '.', include: ['apps/api/src/**/*.test.ts'] } }),
   defineProject({ test: { ...shared, name: 'worker', root: '.', include: ['apps/worker/src/**/*.test.ts'] } }),
+  // The short soak: real processes under chaos, then the invariants (see soak/, docs/reliability.md).
+  defineProject({ test: { ...shared, name: 'soak', root: '.', include: ['soak/**/*.test.ts'] } }),
 ];

@@ -164,8 +164,12 @@ describe('at most once', () => {
     const handler = sendEmailHandler({ config, database, logger }, mailer);
     const results = await Promise.allSettled([handler(fakeJob(outboxId, 'a')), handler(fakeJob(outboxId, 'b'))]);
     expect(sent).toEqual([outboxId]);
-    // The loser is told to retry later; its retry finds the email sent.
-    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    // The loser leaves it to the claimant; a later run finds the email sent.
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(results.map((r) => (r as PromiseFulfilledResult<{ status: string }>).value.status).sort()).toEqual([
+      'claimed-elsewhere',
+      'sent',
+    ]);
     expect(await handler(fakeJob(outboxId, 'b'))).toEqual({ status: 'already-sent' });
     expect((await database.collections.emailOutbox.findOne({ _id: outboxId }))?.status).toBe('sent');
   });

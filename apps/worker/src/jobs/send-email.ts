@@ -5,7 +5,8 @@ import type { WorkerDependencies } from '../deps';
 import { EmailTemplateError, renderEmail } from '../email/templates';
 import type { Mailer } from '../email/transport';
 
-export type SendEmailResult = { status: 'sent'; messageId: string } | { status: 'already-sent' };
+export type SendEmailResult =
+  { status: 'sent'; messageId: string } | { status: 'already-sent' } | { status: 'claimed-elsewhere' };
 
 /** How long a send may take before its claim is considered abandoned (worker died mid-send). */
 export const SEND_LEASE_MS = 5 * 60_000;
@@ -52,7 +53,10 @@ export function sendEmailHandler(deps: Pick<WorkerDependencies, 'config' | 'data
       return { status: 'already-sent' };
     }
     if (current.status === 'unknown') return { status: 'already-sent' };
-    throw new Error(`email ${outboxId} is being sent by another attempt (${current.status}); retrying later`);
+    // Another live attempt holds the claim: it sends, or releases the claim (and its own job
+    // retries). Retrying here would only burn this job's attempts.
+    log.info({ outboxId, status: current.status }, 'email claimed by another attempt; leaving it to that one');
+    return { status: 'claimed-elsewhere' };
   }
 
   return async (job: Job<EmailPayload>): Promise<SendEmailResult> => {

@@ -1,6 +1,7 @@
 import { emailJobId, ObjectId } from '@simple-shop/db';
 import { releaseHolds } from '@simple-shop/orders';
 import { stockChanged, type FulfilmentContext } from '../fulfilment/context';
+import { SEND_LEASE_MS } from '../jobs/send-email';
 import { expireOrder } from '../fulfilment/end-unpaid';
 
 export interface ReconcileSummary {

@@ -1,4 +1,4 @@
-import { ObjectId, type OrderDoc } from '@simple-shop/db';
+import { emailJobId, ObjectId, recordEmail, type OrderDoc } from '@simple-shop/db';
 import { createOrder, endUnpaidOrder, OrderError, type OrderLineRequest } from '@simple-shop/orders';
 import { refundOrder } from '@simple-shop/payments';
 import type { AppDependencies } from '../../deps';
@@ -76,11 +76,40 @@ export async function cancelOrder(deps: AppDependencies, order: OrderDoc): Promi
 
   if (order.status === 'paid') {
     if (!stripe) throw new HttpError(503, 'PAYMENTS_DISABLED', 'Payments are not configured');
+    const reason = 'cancelled by customer after payment';
+    let outboxId: string | null = null;
     const { order: refunded } = await refundOrder(database, stripe, order, {
-      reason: 'cancelled by customer after payment',
+      reason,
       restock: true,
       from: ['paid'],
+      // The customer's refund email commits with the refund (one per order).
+      inTransaction: async (session, updated, refundId) => {
+        const user = await database.collections.users.findOne({ _id: updated.userId }, { session });
+        if (!user) return;
+        outboxId = await recordEmail(
+          database.collections,
+          {
+            kind: 'order_refunded',
+            subjectId: updated._id.toHexString(),
+            to: user.email,
+            subject: 'Order refunded',
+            data: {
+              name: user.name,
+              orderId: updated._id.toHexString(),
+              items: updated.items.map((i) => ({ name: i.name, quantity: i.quantity, unitPrice: i.unitPrice })),
+              total: updated.total,
+              currency: updated.currency,
+              reason,
+              refundId,
+            },
+          },
+          session,
+        );
+      },
     });
+    if (outboxId) {
+      await deps.queues.emails.add('send', { outboxId }, { jobId: emailJobId(outboxId) }).catch(() => undefined); // reconciliation queues it if Redis is down
+    }
     if (refunded) return refunded;
     const current = await database.collections.orders.findOne({ _id: order._id });
     if (current) return current;

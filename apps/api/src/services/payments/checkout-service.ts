@@ -98,11 +98,15 @@ export async function verifyCheckout(deps: AppDependencies, userId: string, sess
 
   const session = await stripe.checkout.sessions.retrieve(sessionId);
   if (session.payment_status === 'paid' && order.status !== 'paid') {
-    await deps.queues.stripeEvents.add(
-      'complete-session',
-      { kind: 'session', sessionId, correlationId },
-      { jobId: `session-${sessionId}` },
-    );
+    try {
+      await deps.queues.stripeEvents.add(
+        'complete-session',
+        { kind: 'session', sessionId, correlationId },
+        { jobId: `session-${sessionId}` },
+      );
+    } catch {
+      // Redis unavailable: the webhook, or reconciliation's paid-session check, completes it.
+    }
   }
   return {
     orderId: order._id.toHexString(),

@@ -18,6 +18,10 @@ const orders: FastifyPluginAsyncTypebox = async (app) => {
     '/',
     {
       onRequest: app.authenticate,
+      // No body at all means "order my cart", like an empty object.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         tags: ['orders'],
         summary: 'Create an order from the cart (or explicit items); holds its stock',

@@ -180,6 +180,26 @@ describe('order contents', () => {
   });
 });
 
+describe('orders from the cart', () => {
+  it('a POST without a body orders the cart, then empties it', async () => {
+    const [product] = await insertProducts(app.deps.database, [productDoc({ stock: 9, price: 700 })]);
+    const headers = customer();
+    const add = await app.inject({
+      method: 'POST',
+      url: '/api/cart/add',
+      headers,
+      payload: { productId: product!._id.toHexString(), quantity: 3 },
+    });
+    expect(add.statusCode).toBe(200);
+    const res = await app.inject({ method: 'POST', url: '/api/orders', headers });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ total: 2100, items: [{ quantity: 3 }] });
+    expect((await app.inject({ method: 'GET', url: '/api/cart', headers })).json().items).toEqual([]);
+    const empty = await app.inject({ method: 'POST', url: '/api/orders', headers, payload: {} });
+    expect([empty.statusCode, empty.json().error.code]).toEqual([400, 'CART_EMPTY']);
+  });
+});
+
 describe('idempotency', () => {
   it('same key twice → one order; same key with another body → 422', async () => {
     const [product] = await insertProducts(app.deps.database, [productDoc({ stock: 10 })]);
