@@ -126,9 +126,11 @@ async function main(): Promise<void> {
   // unexpectedly"): under load the driver marks it Unknown and clears its connection pool about
   // once a second, and every command then pays a new connection. Polling heartbeats avoid that
   // stand-in artefact; a real server's URI is passed on unchanged.
-  const mongoUri = mongo.isStandIn
-    ? `${mongo.uri}${mongo.uri.includes('?') ? '&' : '?'}serverMonitoringMode=poll`
-    : mongo.uri;
+  // (The dev-services resolver already adds it to the jongodb it starts.)
+  const mongoUri =
+    mongo.isStandIn && !mongo.uri.includes('serverMonitoringMode=')
+      ? `${mongo.uri}${mongo.uri.includes('?') ? '&' : '?'}serverMonitoringMode=poll`
+      : mongo.uri;
   database = await openDatabase(mongoUri, runId);
   const buildInfo = (await database.db.admin().command({ buildInfo: 1 })) as { version?: string };
   redis = createRedis(redisDeps.url, 'client', 'simple-shop-bench');

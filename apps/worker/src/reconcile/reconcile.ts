@@ -53,6 +53,25 @@ export async function reconcile(ctx: FulfilmentContext, now = new Date()): Promi
     summary.eventsQueued += 1;
   }
 
+  // A claim older than the send lease belongs to a worker that died mid-send: outcome unknown,
+  // never re-sent (at most once); operators are alerted by the log line.
+  const abandoned = await emailOutbox
+    .find({ status: 'sending', claimedAt: { $lt: ago(SEND_LEASE_MS) } })
+    .limit(BATCH)
+    .toArray();
+  for (const email of abandoned) {
+    const parked = await emailOutbox.updateOne(
+      { _id: email._id, status: 'sending', claimedBy: email.claimedBy },
+      { $set: { status: 'unknown', lastError: 'worker stopped while sending; not re-sent (at most once)' } },
+    );
+    if (parked.modifiedCount === 1) {
+      ctx.log.error(
+        { outboxId: email._id, alert: 'email_outcome_unknown' },
+        'email outcome unknown after a crash mid-send',
+      );
+    }
+  }
+
   for (const email of await emailOutbox
     .find({ status: 'pending', createdAt: { $lt: ago(30_000) } })
     .limit(BATCH)
