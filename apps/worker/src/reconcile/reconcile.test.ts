@@ -158,4 +158,23 @@ describe('reconcile', () => {
     await reconcile(ctx);
     expect(await deps.queues.emails.queue.getJob(`email.${id.replace(':', '.')}`)).toBeTruthy();
   });
+
+  it('parks an email claim abandoned by a crashed worker as unknown (never re-sent)', async () => {
+    const id = `order_confirmation:${new ObjectId().toHexString()}`;
+    await deps.database.collections.emailOutbox.insertOne({
+      _id: id,
+      kind: 'order_confirmation',
+      to: 'b@example.test',
+      subject: 'x',
+      data: {},
+      status: 'sending',
+      claimedBy: 'job#1#999999',
+      claimedAt: new Date(Date.now() - 10 * 60_000),
+      attempts: 0,
+      createdAt: new Date(Date.now() - 11 * 60_000),
+    });
+    await reconcile(ctx);
+    expect((await deps.database.collections.emailOutbox.findOne({ _id: id }))?.status).toBe('unknown');
+    expect(await deps.queues.emails.queue.getJob(`email.${id.replace(':', '.')}`)).toBeFalsy();
+  });
 });
