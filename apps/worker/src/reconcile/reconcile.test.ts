@@ -177,4 +177,21 @@ describe('reconcile', () => {
     expect((await deps.database.collections.emailOutbox.findOne({ _id: id }))?.status).toBe('unknown');
     expect(await deps.queues.emails.queue.getJob(`email.${id.replace(':', '.')}`)).toBeFalsy();
   });
+
+  it('hands a queued event whose job Redis lost back to the queue', async () => {
+    const id = `evt_lost_${new ObjectId().toHexString()}`;
+    await deps.database.collections.webhookEvents.insertOne({
+      _id: id,
+      type: 'checkout.session.completed',
+      payload: '{}',
+      status: 'queued',
+      attempts: 0,
+      queuedAt: new Date(Date.now() - 5 * 60_000),
+      receivedAt: new Date(Date.now() - 5 * 60_000),
+      expiresAt: new Date(Date.now() + 86_400_000),
+    });
+    const summary = await reconcile(ctx);
+    expect(summary.eventsQueued).toBeGreaterThanOrEqual(1);
+    expect((await deps.queues.stripeEvents.queue.getJob(id))?.data).toMatchObject({ kind: 'webhook', eventId: id });
+  });
 });

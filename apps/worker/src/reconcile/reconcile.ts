@@ -37,17 +37,33 @@ export async function reconcile(ctx: FulfilmentContext, now = new Date()): Promi
   };
   const ago = (ms: number) => new Date(now.getTime() - ms);
 
-  for (const event of await webhookEvents
-    .find({ status: 'received', receivedAt: { $lt: ago(5000) } })
+  // `received`: never queued (Redis was down at ingest). `queued` for over a minute: its job may
+  // be gone (Redis lost its data) or failed by BullMQ itself (stalled too often after crashes)
+  // without reaching our handler. Either way the recorded event is handed to a worker again.
+  const unsettled = await webhookEvents
+    .find({
+      $or: [
+        { status: 'received', receivedAt: { $lt: ago(5000) } },
+        { status: 'queued', queuedAt: { $lt: ago(60_000) } },
+      ],
+    })
     .limit(BATCH)
-    .toArray()) {
-    await queues.stripeEvents.add(
-      'webhook',
-      { kind: 'webhook', eventId: event._id, type: event.type },
-      { jobId: event._id },
-    );
+    .toArray();
+  for (const event of unsettled) {
+    const job = await queues.stripeEvents.queue.getJob(event._id);
+    if (!job) {
+      await queues.stripeEvents.add(
+        'webhook',
+        { kind: 'webhook', eventId: event._id, type: event.type },
+        { jobId: event._id },
+      );
+    } else if (await job.isFailed()) {
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    } else {
+      continue; // waiting, delayed or running: it will be processed
+    }
     await webhookEvents.updateOne(
-      { _id: event._id, status: 'received' },
+      { _id: event._id, status: { $in: ['received', 'queued'] } },
       { $set: { status: 'queued', queuedAt: now } },
     );
     summary.eventsQueued += 1;
