@@ -37,14 +37,14 @@ export async function reconcile(ctx: FulfilmentContext, now = new Date()): Promi
   };
   const ago = (ms: number) => new Date(now.getTime() - ms);
 
-  // `received`: never queued (Redis was down at ingest). `queued` for over a minute: its job may
+  // `received`: never queued (Redis was down at ingest). `queued` for over 15 s: its job may
   // be gone (Redis lost its data) or failed by BullMQ itself (stalled too often after crashes)
   // without reaching our handler. Either way the recorded event is handed to a worker again.
   const unsettled = await webhookEvents
     .find({
       $or: [
         { status: 'received', receivedAt: { $lt: ago(5000) } },
-        { status: 'queued', queuedAt: { $lt: ago(60_000) } },
+        { status: 'queued', queuedAt: { $lt: ago(15_000) } },
       ],
     })
     .limit(BATCH)
