@@ -12,35 +12,7 @@ const addFormats = (addFormatsModule as unknown as { default?: typeof addFormats
 
 // ----------------------------------------------------------------------------- PRNG
 
-export interface Rng {
-  next(): number;
-  int(min: number, max: number): number;
-  pick<T>(items: readonly T[]): T;
-  /** `n` distinct items (all when n ≥ length), order kept. */
-  sample<T>(items: readonly T[], n: number): T[];
-}
-
-export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (min, max) => min + Math.floor(next() * (max - min + 1)),
-    pick: (items) => items[Math.floor(next() * items.length)]!,
-    sample: (items, n) => {
-      if (n >= items.length) return [...items];
-      const chosen = new Set<number>();
-      while (chosen.size < n) chosen.add(Math.floor(next() * items.length));
-      return [...chosen].sort((a, b) => a - b).map((i) => items[i]!);
-    },
-  };
-}
+export { createRng, type Rng } from '@simple-shop/testing';
 
 // ----------------------------------------------------------------------------- OpenAPI
 

@@ -27,3 +27,4 @@ export {
 export { signTestAccessToken } from './jwt';
 export { startStack, STACK_STRIPE_KEY, STACK_WEBHOOK_SECRET, type Stack, type RunningApi } from './stack';
 export { startSmtpCatcher, type SmtpCatcher, type CapturedMail } from './smtp-catcher';
+export { createRng, type Rng } from './rng';
