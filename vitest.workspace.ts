@@ -5,7 +5,8 @@ import { defineProject } from 'vitest/config';
 
 const shared = {
   globalSetup: ['./packages/testing/src/global-setup.ts'],
-  testTimeout: 30_000,
+  // Generous: end-to-end tests run real processes, and the whole suite shares 2 cores with the soak.
+  testTimeout: 120_000,
   hookTimeout: 60_000,
   // jongodb and Redis are shared per run; each test file isolates itself with
   // its own database name and Redis key prefix (see packages/testing).

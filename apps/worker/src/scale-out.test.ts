@@ -97,7 +97,7 @@ describe('two API and two worker processes on one MongoDB and Redis', () => {
           expect(lines.flat()).toHaveLength(ids.length);
           return lines;
         },
-        { timeoutMs: 20_000 },
+        { timeoutMs: 60_000 },
       );
     }
     // Exactly once: every heartbeat by one worker, none twice.
@@ -216,13 +216,13 @@ async function payTenOrdersThroughBothApis(products: 'a product per order' | 'on
       });
       expect(paid).toBe(10);
     },
-    { timeoutMs: 30_000 },
+    { timeoutMs: 90_000 },
   );
   await waitFor(
     () => {
       for (const o of orders) expect(stack.smtp.messages().filter((m) => m.to.includes(o.user.email))).toHaveLength(1);
     },
-    { timeoutMs: 15_000 },
+    { timeoutMs: 45_000 },
   );
   // Let any late duplicate run, then check nothing happened twice.
   await new Promise((r) => setTimeout(r, 500));
