@@ -1,21 +1,11 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStripeSimulator } from './index';
-import type { StripeSimulator } from './index';
-import { sessionParams, stripeFor, WEBHOOK_SECRET } from './test-support';
+import { describe, expect, it } from 'vitest';
+import { sessionParams, stripeFor, useSimulator } from './test-support';
 
-let sim: StripeSimulator;
-let stripe: Stripe;
-
-beforeAll(async () => {
-  sim = await startStripeSimulator({ webhookSecret: WEBHOOK_SECRET });
-  stripe = stripeFor(sim);
-});
-afterAll(() => sim.close());
-beforeEach(() => sim.reset());
+const t = useSimulator();
 
 async function invalid(params: Stripe.Checkout.SessionCreateParams): Promise<Stripe.errors.StripeError> {
-  const err = await stripe.checkout.sessions.create(params).then(
+  const err = await t.stripe.checkout.sessions.create(params).then(
     () => null,
     (e: unknown) => e,
   );
@@ -26,7 +16,7 @@ async function invalid(params: Stripe.Checkout.SessionCreateParams): Promise<Str
 describe('POST /v1/checkout/sessions', () => {
   it('creates an open session with Stripe-shaped totals, url and metadata', async () => {
     const before = Math.floor(Date.now() / 1000);
-    const session = await stripe.checkout.sessions.create(
+    const session = await t.stripe.checkout.sessions.create(
       sessionParams({ client_reference_id: 'order_123', customer_email: 'ann@example.com' }),
     );
     expect(session.id).toMatch(/^cs_test_[A-Za-z0-9]{24}$/);
@@ -36,7 +26,7 @@ describe('POST /v1/checkout/sessions', () => {
     expect(session.amount_subtotal).toBe(1999 * 2 + 500);
     expect(session.amount_total).toBe(4498);
     expect(session.currency).toBe('usd');
-    expect(session.url).toBe(`${sim.url}/checkout/${session.id}`);
+    expect(session.url).toBe(`${t.sim.url}/checkout/${session.id}`);
     expect(session.payment_intent).toBeNull();
     expect(session.metadata).toEqual({ orderId: 'order_123' });
     expect(session.client_reference_id).toBe('order_123');
@@ -46,22 +36,22 @@ describe('POST /v1/checkout/sessions', () => {
     expect(session.expires_at - before).toBeGreaterThanOrEqual(24 * 3600 - 1);
     expect(session.expires_at - before).toBeLessThanOrEqual(24 * 3600 + 1);
     expect(session.lastResponse.requestId).toMatch(/^req_/);
-    expect(sim.sessions()).toHaveLength(1);
+    expect(t.sim.sessions()).toHaveLength(1);
   });
 
   it('accepts an explicit expires_at between 30 minutes and 24 hours ahead', async () => {
     const expiresAt = Math.floor(Date.now() / 1000) + 31 * 60;
-    const session = await stripe.checkout.sessions.create(sessionParams({ expires_at: expiresAt }));
+    const session = await t.stripe.checkout.sessions.create(sessionParams({ expires_at: expiresAt }));
     expect(session.expires_at).toBe(expiresAt);
   });
 
   it('retrieves a session, expands payment_intent and lists line items', async () => {
-    const created = await stripe.checkout.sessions.create(sessionParams());
-    const fetched = await stripe.checkout.sessions.retrieve(created.id);
+    const created = await t.stripe.checkout.sessions.create(sessionParams());
+    const fetched = await t.stripe.checkout.sessions.retrieve(created.id);
     expect(fetched).toMatchObject({ id: created.id, amount_total: 4498, status: 'open' });
 
-    await sim.pay(created.id);
-    const expanded = await stripe.checkout.sessions.retrieve(created.id, { expand: ['payment_intent'] });
+    await t.sim.pay(created.id);
+    const expanded = await t.stripe.checkout.sessions.retrieve(created.id, { expand: ['payment_intent'] });
     const pi = expanded.payment_intent as Stripe.PaymentIntent;
     expect(pi.id).toMatch(/^pi_/);
     expect(pi.amount).toBe(4498);
@@ -69,10 +59,10 @@ describe('POST /v1/checkout/sessions', () => {
     expect(pi.metadata).toEqual({ orderId: 'order_123' });
     expect(expanded.url).toBeNull();
 
-    const notExpanded = await stripe.checkout.sessions.retrieve(created.id);
+    const notExpanded = await t.stripe.checkout.sessions.retrieve(created.id);
     expect(notExpanded.payment_intent).toBe(pi.id);
 
-    const items = await stripe.checkout.sessions.listLineItems(created.id);
+    const items = await t.stripe.checkout.sessions.listLineItems(created.id);
     expect(items.data.map((li) => [li.description, li.quantity, li.amount_total])).toEqual([
       ['Blue mug', 2, 3998],
       ['Coaster', 1, 500],
@@ -80,7 +70,7 @@ describe('POST /v1/checkout/sessions', () => {
   });
 
   it('answers 404 resource_missing for an unknown session', async () => {
-    const err = await stripe.checkout.sessions.retrieve('cs_test_nope').catch((e: unknown) => e);
+    const err = await t.stripe.checkout.sessions.retrieve('cs_test_nope').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     expect(err).toMatchObject({ statusCode: 404, code: 'resource_missing' });
   });
@@ -143,12 +133,12 @@ describe('POST /v1/checkout/sessions', () => {
       expect(err.rawType).toBe('invalid_request_error');
       expect(err.code).toBe(code);
       expect(err.param).toBe(param);
-      expect(sim.sessions()).toHaveLength(0);
+      expect(t.sim.sessions()).toHaveLength(0);
     },
   );
 
   it('rejects a non-integer unit_amount (raw form body)', async () => {
-    const res = await fetch(`${sim.url}/v1/checkout/sessions`, {
+    const res = await fetch(`${t.sim.url}/v1/checkout/sessions`, {
       method: 'POST',
       headers: { authorization: 'Bearer sk_test_simulator', 'content-type': 'application/x-www-form-urlencoded' },
       body:
@@ -191,7 +181,7 @@ describe('POST /v1/checkout/sessions', () => {
       },
       quantity: 1,
     }));
-    const session = await stripe.checkout.sessions.create(
+    const session = await t.stripe.checkout.sessions.create(
       sessionParams({
         line_items: lineItems,
         payment_intent_data: { metadata: { orderId: 'order_999', channel: 'web' } },
@@ -199,9 +189,9 @@ describe('POST /v1/checkout/sessions', () => {
     );
     expect(session.amount_total).toBe(25 * 100 + (24 * 25) / 2);
     expect(session.currency).toBe('eur');
-    expect(sim.lineItems(session.id)).toHaveLength(25);
-    await sim.pay(session.id);
-    const pi = sim.paymentIntents()[0];
+    expect(t.sim.lineItems(session.id)).toHaveLength(25);
+    await t.sim.pay(session.id);
+    const pi = t.sim.paymentIntents()[0];
     // session metadata merged with payment_intent_data.metadata (the latter wins)
     expect(pi?.metadata).toEqual({ orderId: 'order_999', channel: 'web' });
   });
@@ -209,24 +199,24 @@ describe('POST /v1/checkout/sessions', () => {
 
 describe('authentication and routing', () => {
   it('rejects an unknown API key with StripeAuthenticationError without echoing the key', async () => {
-    const bad = stripeFor(sim, { key: 'sk_test_definitely_not_valid_1234' });
+    const bad = stripeFor(t.sim, { key: 'sk_test_definitely_not_valid_1234' });
     const err = await bad.checkout.sessions.create(sessionParams()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
     const { message } = err as Stripe.errors.StripeError;
     expect(message).toMatch(/^Invalid API Key provided: sk_test_\*+1234$/);
     expect(message).not.toContain('definitely_not_valid');
-    expect(sim.sessions()).toHaveLength(0);
+    expect(t.sim.sessions()).toHaveLength(0);
   });
 
   it('rejects a missing key with 401', async () => {
-    const res = await fetch(`${sim.url}/v1/checkout/sessions/cs_test_x`);
+    const res = await fetch(`${t.sim.url}/v1/checkout/sessions/cs_test_x`);
     expect(res.status).toBe(401);
     expect(res.headers.get('request-id')).toMatch(/^req_/);
     expect(await res.json()).toMatchObject({ error: { type: 'invalid_request_error' } });
   });
 
   it('answers unknown /v1 URLs with Stripe\'s "Unrecognized request URL"', async () => {
-    const res = await fetch(`${sim.url}/v1/customers/cus_123/whatever`, {
+    const res = await fetch(`${t.sim.url}/v1/customers/cus_123/whatever`, {
       headers: { authorization: 'Bearer sk_test_simulator' },
     });
     expect(res.status).toBe(404);
@@ -236,9 +226,9 @@ describe('authentication and routing', () => {
   });
 
   it('records every API call', async () => {
-    await stripe.checkout.sessions.create(sessionParams(), { idempotencyKey: 'rec-1' });
-    await stripe.checkout.sessions.retrieve('cs_test_missing').catch(() => undefined);
-    expect(sim.requests().map((r) => [r.method, r.path, r.status, r.idempotencyKey])).toEqual([
+    await t.stripe.checkout.sessions.create(sessionParams(), { idempotencyKey: 'rec-1' });
+    await t.stripe.checkout.sessions.retrieve('cs_test_missing').catch(() => undefined);
+    expect(t.sim.requests().map((r) => [r.method, r.path, r.status, r.idempotencyKey])).toEqual([
       ['POST', '/v1/checkout/sessions', 200, 'rec-1'],
       ['GET', '/v1/checkout/sessions/cs_test_missing', 404, null],
     ]);
@@ -247,11 +237,11 @@ describe('authentication and routing', () => {
 
 describe('expiring sessions', () => {
   it('expires an open session via the API and emits checkout.session.expired', async () => {
-    const session = await stripe.checkout.sessions.create(sessionParams());
-    const expired = await stripe.checkout.sessions.expire(session.id, {}, { idempotencyKey: 'exp-1' });
+    const session = await t.stripe.checkout.sessions.create(sessionParams());
+    const expired = await t.stripe.checkout.sessions.expire(session.id, {}, { idempotencyKey: 'exp-1' });
     expect(expired.status).toBe('expired');
     expect(expired.url).toBeNull();
-    const events = sim.events();
+    const events = t.sim.events();
     expect(events.map((e) => e.type)).toEqual(['checkout.session.expired']);
     expect(events[0]?.data.object).toMatchObject({ id: session.id, status: 'expired' });
     expect(events[0]?.request.idempotency_key).toBe('exp-1');
@@ -259,21 +249,21 @@ describe('expiring sessions', () => {
   });
 
   it('refuses to expire a completed session (400)', async () => {
-    const session = await stripe.checkout.sessions.create(sessionParams());
-    await sim.pay(session.id);
-    const err = await stripe.checkout.sessions.expire(session.id).catch((e: unknown) => e);
+    const session = await t.stripe.checkout.sessions.create(sessionParams());
+    await t.sim.pay(session.id);
+    const err = await t.stripe.checkout.sessions.expire(session.id).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     expect((err as Stripe.errors.StripeError).message).toContain(
       'Only Checkout Sessions with a status of `open` can be expired',
     );
-    expect(sim.events().map((e) => e.type)).toEqual(['checkout.session.completed']);
+    expect(t.sim.events().map((e) => e.type)).toEqual(['checkout.session.completed']);
   });
 
   it('refuses to expire an already expired session', async () => {
-    const session = await stripe.checkout.sessions.create(sessionParams());
-    await sim.expireSession(session.id);
-    await expect(stripe.checkout.sessions.expire(session.id)).rejects.toMatchObject({ statusCode: 400 });
-    await expect(sim.expireSession(session.id)).rejects.toThrow(/status of `open`/);
-    expect(sim.events().filter((e) => e.type === 'checkout.session.expired')).toHaveLength(1);
+    const session = await t.stripe.checkout.sessions.create(sessionParams());
+    await t.sim.expireSession(session.id);
+    await expect(t.stripe.checkout.sessions.expire(session.id)).rejects.toMatchObject({ statusCode: 400 });
+    await expect(t.sim.expireSession(session.id)).rejects.toThrow(/status of `open`/);
+    expect(t.sim.events().filter((e) => e.type === 'checkout.session.expired')).toHaveLength(1);
   });
 });

@@ -1,20 +1,11 @@
 import type Stripe from 'stripe';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatAmount } from './currency';
 import { escapeHtml } from './hosted-page';
-import { startStripeSimulator } from './index';
-import type { CheckoutSession, PaymentIntent, StripeSimulator } from './index';
-import { postForm, sessionParams, stripeFor, WEBHOOK_SECRET } from './test-support';
+import type { CheckoutSession, PaymentIntent } from './index';
+import { postForm, sessionParams, useSimulator } from './test-support';
 
-let sim: StripeSimulator;
-let stripe: Stripe;
-
-beforeAll(async () => {
-  sim = await startStripeSimulator({ webhookSecret: WEBHOOK_SECRET });
-  stripe = stripeFor(sim);
-});
-afterAll(() => sim.close());
-beforeEach(() => sim.reset());
+const t = useSimulator();
 
 describe('formatAmount', () => {
   it('formats minor units per currency exponent', () => {
@@ -31,7 +22,7 @@ describe('formatAmount', () => {
 
 describe('hosted checkout page', () => {
   it('shows line items and the total, escaping product names', async () => {
-    const session = await stripe.checkout.sessions.create(
+    const session = await t.stripe.checkout.sessions.create(
       sessionParams({
         line_items: [
           {
@@ -56,24 +47,24 @@ describe('hosted checkout page', () => {
   });
 
   it('Pay completes the session, emits checkout.session.completed and redirects 303 to success_url', async () => {
-    const session = await stripe.checkout.sessions.create(sessionParams());
-    const res = await postForm(sim, `/checkout/${session.id}/pay`);
+    const session = await t.stripe.checkout.sessions.create(sessionParams());
+    const res = await postForm(t.sim, `/checkout/${session.id}/pay`);
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`http://shop.test/checkout/success?session_id=${session.id}`);
 
-    const after = await stripe.checkout.sessions.retrieve(session.id);
+    const after = await t.stripe.checkout.sessions.retrieve(session.id);
     expect(after.status).toBe('complete');
     expect(after.payment_status).toBe('paid');
     expect(after.payment_intent).toMatch(/^pi_/);
 
-    const [event] = sim.events();
+    const [event] = t.sim.events();
     expect(event?.type).toBe('checkout.session.completed');
     const obj = event?.data.object as CheckoutSession;
     expect(obj).toMatchObject({ id: session.id, status: 'complete', payment_status: 'paid', amount_total: 4498 });
     expect(obj.payment_intent).toBe(after.payment_intent);
     expect(event?.request).toEqual({ id: null, idempotency_key: null });
 
-    const pi = sim.paymentIntents()[0];
+    const pi = t.sim.paymentIntents()[0];
     expect(pi).toMatchObject({
       status: 'succeeded',
       amount: 4498,
@@ -82,41 +73,41 @@ describe('hosted checkout page', () => {
     });
     expect(pi?.latest_charge).toMatch(/^ch_/);
 
-    const page = await (await fetch(`${sim.url}/checkout/${session.id}`)).text();
+    const page = await (await fetch(`${t.sim.url}/checkout/${session.id}`)).text();
     expect(page).toContain('Payment complete');
     expect(page).not.toContain('<form');
   });
 
   it('refuses to pay a session twice (409) and emits nothing more', async () => {
-    const session = await stripe.checkout.sessions.create(sessionParams());
-    await postForm(sim, `/checkout/${session.id}/pay`);
-    const again = await postForm(sim, `/checkout/${session.id}/pay`);
+    const session = await t.stripe.checkout.sessions.create(sessionParams());
+    await postForm(t.sim, `/checkout/${session.id}/pay`);
+    const again = await postForm(t.sim, `/checkout/${session.id}/pay`);
     expect(again.status).toBe(409);
-    expect(sim.events()).toHaveLength(1);
-    await expect(sim.pay(session.id)).rejects.toThrow(/complete/);
+    expect(t.sim.events()).toHaveLength(1);
+    await expect(t.sim.pay(session.id)).rejects.toThrow(/complete/);
   });
 
   it('refuses to pay an expired session and shows it without buttons', async () => {
-    const session = await stripe.checkout.sessions.create(sessionParams());
-    await sim.expireSession(session.id);
-    expect((await postForm(sim, `/checkout/${session.id}/pay`)).status).toBe(409);
-    const page = await (await fetch(`${sim.url}/checkout/${session.id}`)).text();
+    const session = await t.stripe.checkout.sessions.create(sessionParams());
+    await t.sim.expireSession(session.id);
+    expect((await postForm(t.sim, `/checkout/${session.id}/pay`)).status).toBe(409);
+    const page = await (await fetch(`${t.sim.url}/checkout/${session.id}`)).text();
     expect(page).toContain('expired');
     expect(page).not.toContain('<form');
   });
 
   it('answers 404 for an unknown session', async () => {
-    expect((await fetch(`${sim.url}/checkout/cs_test_nope`)).status).toBe(404);
-    expect((await postForm(sim, '/checkout/cs_test_nope/pay')).status).toBe(404);
+    expect((await fetch(`${t.sim.url}/checkout/cs_test_nope`)).status).toBe(404);
+    expect((await postForm(t.sim, '/checkout/cs_test_nope/pay')).status).toBe(404);
   });
 
   it('a declined card emits payment_intent.payment_failed and leaves the session open', async () => {
-    const session = await stripe.checkout.sessions.create(sessionParams());
-    const res = await postForm(sim, `/checkout/${session.id}/decline`);
+    const session = await t.stripe.checkout.sessions.create(sessionParams());
+    const res = await postForm(t.sim, `/checkout/${session.id}/decline`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Your card was declined.');
 
-    const [event] = sim.events();
+    const [event] = t.sim.events();
     expect(event?.type).toBe('payment_intent.payment_failed');
     const pi = event?.data.object as PaymentIntent;
     expect(pi).toMatchObject({
@@ -130,54 +121,54 @@ describe('hosted checkout page', () => {
         message: 'Your card was declined.',
       },
     });
-    const after = await stripe.checkout.sessions.retrieve(session.id);
+    const after = await t.stripe.checkout.sessions.retrieve(session.id);
     expect(after.status).toBe('open');
     expect(after.payment_status).toBe('unpaid');
 
     // The shopper retries with a good card: same PaymentIntent, now succeeded.
-    await sim.pay(session.id);
-    const paid = await stripe.checkout.sessions.retrieve(session.id);
+    await t.sim.pay(session.id);
+    const paid = await t.stripe.checkout.sessions.retrieve(session.id);
     expect(paid.payment_intent).toBe(pi.id);
-    expect(sim.events().map((e) => e.type)).toEqual(['payment_intent.payment_failed', 'checkout.session.completed']);
+    expect(t.sim.events().map((e) => e.type)).toEqual(['payment_intent.payment_failed', 'checkout.session.completed']);
   });
 
   it('delayed payment: completed (unpaid), then async_payment_succeeded', async () => {
-    const session = await stripe.checkout.sessions.create(sessionParams());
-    const res = await postForm(sim, `/checkout/${session.id}/pay?async=1`);
+    const session = await t.stripe.checkout.sessions.create(sessionParams());
+    const res = await postForm(t.sim, `/checkout/${session.id}/pay?async=1`);
     expect(res.status).toBe(303);
-    const completed = sim.events()[0];
+    const completed = t.sim.events()[0];
     expect(completed?.type).toBe('checkout.session.completed');
     expect(completed?.data.object).toMatchObject({ status: 'complete', payment_status: 'unpaid' });
-    expect(sim.paymentIntents()[0]?.status).toBe('processing');
+    expect(t.sim.paymentIntents()[0]?.status).toBe('processing');
 
-    await sim.completeAsyncPayment(session.id, 'succeeded');
-    const types = sim.events().map((e) => e.type);
+    await t.sim.completeAsyncPayment(session.id, 'succeeded');
+    const types = t.sim.events().map((e) => e.type);
     expect(types).toEqual(['checkout.session.completed', 'checkout.session.async_payment_succeeded']);
-    expect(sim.events()[1]?.data.object).toMatchObject({ payment_status: 'paid' });
-    expect(sim.paymentIntents()[0]?.status).toBe('succeeded');
-    await expect(sim.completeAsyncPayment(session.id, 'succeeded')).rejects.toThrow(/no delayed payment/);
+    expect(t.sim.events()[1]?.data.object).toMatchObject({ payment_status: 'paid' });
+    expect(t.sim.paymentIntents()[0]?.status).toBe('succeeded');
+    await expect(t.sim.completeAsyncPayment(session.id, 'succeeded')).rejects.toThrow(/no delayed payment/);
   });
 
   it('delayed payment failure: payment_intent.payment_failed + async_payment_failed (via control route)', async () => {
-    const session = await stripe.checkout.sessions.create(sessionParams());
-    await sim.pay(session.id, { async: true });
-    const res = await fetch(`${sim.url}/_sim/sessions/${session.id}/async/failed`, { method: 'POST' });
+    const session = await t.stripe.checkout.sessions.create(sessionParams());
+    await t.sim.pay(session.id, { async: true });
+    const res = await fetch(`${t.sim.url}/_sim/sessions/${session.id}/async/failed`, { method: 'POST' });
     expect(res.status).toBe(200);
-    expect(sim.events().map((e) => e.type)).toEqual([
+    expect(t.sim.events().map((e) => e.type)).toEqual([
       'checkout.session.completed',
       'payment_intent.payment_failed',
       'checkout.session.async_payment_failed',
     ]);
-    expect(sim.events()[2]?.data.object).toMatchObject({ status: 'complete', payment_status: 'unpaid' });
-    expect(sim.paymentIntents()[0]?.status).toBe('requires_payment_method');
+    expect(t.sim.events()[2]?.data.object).toMatchObject({ status: 'complete', payment_status: 'unpaid' });
+    expect(t.sim.paymentIntents()[0]?.status).toBe('requires_payment_method');
   });
 
   it('Cancel redirects 303 to cancel_url without any event; the session stays open', async () => {
-    const session = await stripe.checkout.sessions.create(sessionParams());
-    const res = await postForm(sim, `/checkout/${session.id}/cancel`);
+    const session = await t.stripe.checkout.sessions.create(sessionParams());
+    const res = await postForm(t.sim, `/checkout/${session.id}/cancel`);
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('http://shop.test/checkout/cancel');
-    expect(sim.events()).toHaveLength(0);
-    expect(sim.sessions()[0]?.status).toBe('open');
+    expect(t.sim.events()).toHaveLength(0);
+    expect(t.sim.sessions()[0]?.status).toBe('open');
   });
 });

@@ -2,7 +2,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { StripeSimulator } from './options';
+import { startStripeSimulator } from './server';
 
 export const TEST_KEY = 'sk_test_simulator';
 export const WEBHOOK_SECRET = 'whsec_test_simulator_secret';
@@ -97,4 +99,19 @@ export function postForm(sim: StripeSimulator, path: string): Promise<Response> 
     body: '',
     redirect: 'manual',
   });
+}
+
+/**
+ * The usual test-file setup: one simulator for the file (closed after it), reset before each test,
+ * and an SDK client pointed at it. Read `t.sim` / `t.stripe` inside tests and hooks.
+ */
+export function useSimulator(): { sim: StripeSimulator; stripe: Stripe } {
+  const t = {} as { sim: StripeSimulator; stripe: Stripe };
+  beforeAll(async () => {
+    t.sim = await startStripeSimulator({ webhookSecret: WEBHOOK_SECRET });
+    t.stripe = stripeFor(t.sim);
+  });
+  afterAll(() => t.sim.close());
+  beforeEach(() => t.sim.reset());
+  return t;
 }
