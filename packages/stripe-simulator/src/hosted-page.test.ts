@@ -1,4 +1,3 @@
-import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { formatAmount } from './currency';
 import { escapeHtml } from './hosted-page';
