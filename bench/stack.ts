@@ -103,38 +103,41 @@ export async function startSimulator(webhookSecret: string): Promise<Service> {
   return { proc, url };
 }
 
-export async function startApi(
+/** Starts the API or the worker on a free port (its HTTP port; the other one is 0) and waits for /health. */
+async function startApp(
+  kind: 'api' | 'worker',
   entry: Entry,
   shared: SharedEnv,
   simUrl: string,
-  opts: { name?: string; profile?: string } = {},
+  opts: { name?: string; profile?: string },
 ): Promise<Service> {
   const port = await freePort();
-  const proc = spawnNode(opts.name ?? 'api', [...profileArgs(opts.profile), ...entry.api], {
+  const proc = spawnNode(opts.name ?? kind, [...profileArgs(opts.profile), ...entry[kind]], {
     ...appEnv(shared, simUrl),
-    PORT: String(port),
-    WORKER_PORT: '0',
+    PORT: kind === 'api' ? String(port) : '0',
+    WORKER_PORT: kind === 'worker' ? String(port) : '0',
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/health`, proc);
   return { proc, url };
 }
 
-export async function startWorker(
+export function startApi(
   entry: Entry,
   shared: SharedEnv,
   simUrl: string,
   opts: { name?: string; profile?: string } = {},
-): Promise<Service> {
-  const port = await freePort();
-  const proc = spawnNode(opts.name ?? 'worker', [...profileArgs(opts.profile), ...entry.worker], {
-    ...appEnv(shared, simUrl),
-    PORT: '0',
-    WORKER_PORT: String(port),
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/health`, proc);
-  return { proc, url };
+) {
+  return startApp('api', entry, shared, simUrl, opts);
+}
+
+export function startWorker(
+  entry: Entry,
+  shared: SharedEnv,
+  simUrl: string,
+  opts: { name?: string; profile?: string } = {},
+) {
+  return startApp('worker', entry, shared, simUrl, opts);
 }
 
 export async function startHelloWorld(): Promise<Service> {
