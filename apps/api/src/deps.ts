@@ -2,7 +2,14 @@ import type { Config } from '@simple-shop/config';
 import { connectDatabase, type Database } from '@simple-shop/db';
 import type { Logger } from '@simple-shop/observability';
 import { createStripeClient, type Stripe } from '@simple-shop/payments';
-import { createAppQueues, createRedis, type AppQueues, type Redis, waitForRedis } from '@simple-shop/queue';
+import {
+  closeQueuesAndRedis,
+  createAppQueues,
+  createRedis,
+  type AppQueues,
+  type Redis,
+  waitForRedis,
+} from '@simple-shop/queue';
 
 /**
  * Everything the API talks to, created once per process and handed to the app. Tests build
@@ -47,8 +54,7 @@ export async function createDependencies(config: Config, logger: Logger): Promis
     queues,
     stripe: createStripeClient(config),
     async close() {
-      await Promise.allSettled(Object.values(queues).map(({ queue }) => queue.close()));
-      redis.disconnect();
+      await closeQueuesAndRedis(queues, redis);
       await database.close();
     },
   };

@@ -2,7 +2,7 @@ import type { Config } from '@simple-shop/config';
 import { connectDatabase, type Database } from '@simple-shop/db';
 import type { Logger } from '@simple-shop/observability';
 import { createStripeClient, type Stripe } from '@simple-shop/payments';
-import { createAppQueues, createRedis, type AppQueues, type Redis } from '@simple-shop/queue';
+import { closeQueuesAndRedis, createAppQueues, createRedis, type AppQueues, type Redis } from '@simple-shop/queue';
 
 /** What the worker process talks to. Workers get Redis settings BullMQ requires for blocking. */
 export interface WorkerDependencies {
@@ -40,8 +40,7 @@ export async function createWorkerDependencies(config: Config, logger: Logger): 
     queues,
     stripe: createStripeClient(config),
     async close() {
-      await Promise.allSettled(Object.values(queues).map(({ queue }) => queue.close()));
-      await redis.quit().catch(() => redis.disconnect());
+      await closeQueuesAndRedis(queues, redis);
       await database.close();
     },
   };

@@ -20,3 +20,4 @@ export {
   type AppQueues,
   type TypedQueue,
 } from './queues';
+export { closeQueuesAndRedis } from './shutdown';
