@@ -35,9 +35,10 @@ redis_up() { (exec 3<>/dev/tcp/127.0.0.1/6379 && printf 'PING\r\n' >&3 && head -
 redis_up || fail "Redis does not answer on 127.0.0.1:6379"
 
 # --- the images' contents -----------------------------------------------------------------------------
+# --prefer-offline as in the Dockerfiles: the legacy deploy needs registry metadata a frozen install never cached.
 for app in api worker; do
   started=$(date +%s.%N)
-  pnpm --filter "@simple-shop/$app" deploy --prod --legacy --offline "$WORK/deploy-$app" >"$WORK/deploy-$app.log" 2>&1 ||
+  pnpm --filter "@simple-shop/$app" deploy --prod --legacy --prefer-offline "$WORK/deploy-$app" >"$WORK/deploy-$app.log" 2>&1 ||
     fail "pnpm deploy --prod of $app"
   (cd "apps/$app" && "$ROOT/node_modules/.bin/tsup" --out-dir "$WORK/$app/dist" >"$WORK/build-$app.log" 2>&1) ||
     fail "tsup build of $app"

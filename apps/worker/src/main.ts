@@ -3,6 +3,7 @@ import { createDatastoreMetrics, createLogger } from '@simple-shop/observability
 import closeWithGrace from 'close-with-grace';
 import { createWorkerDependencies } from './deps';
 import { buildWorkerHttp } from './http/server';
+import { workerMetricSources } from './metric-sources';
 import { createWorkerMetrics } from './metrics';
 import { startWorkers } from './worker';
 
@@ -14,10 +15,7 @@ import { startWorkers } from './worker';
 const config = loadConfigOrExit();
 const logger = createLogger({ service: 'worker', level: config.LOG_LEVEL });
 const deps = await createWorkerDependencies(config, logger);
-const metrics = createWorkerMetrics({
-  queues: () => Object.values(deps.queues).map((q) => q.queue),
-  deadLetters: () => deps.database.collections.failedWebhooks.countDocuments({ resolvedAt: { $exists: false } }),
-});
+const metrics = createWorkerMetrics(workerMetricSources(deps));
 const datastore = createDatastoreMetrics(metrics.registry);
 datastore.watchMongo(deps.database.client);
 datastore.watchRedis(deps.redis);

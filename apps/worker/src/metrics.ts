@@ -15,6 +15,8 @@ export interface MetricSources {
   queues: () => Queue[];
   /** Unresolved dead letters (read at scrape time from MongoDB). */
   deadLetters: () => Promise<number>;
+  /** Outbox emails parked as outcome unknown and not yet checked by an operator. */
+  unknownEmails: () => Promise<number>;
 }
 
 /**
@@ -46,6 +48,21 @@ export function createWorkerMetrics(sources: MetricSources): WorkerMetrics {
     async collect() {
       try {
         this.set(await sources.deadLetters());
+      } catch {
+        // MongoDB down: keep the last value; the database alert covers it.
+      }
+    },
+  });
+  // Emails are sent at most once: a worker that died between SMTP and recording leaves a claim that is
+  // parked as `unknown` rather than re-sent. Each one needs a person (docs/runbooks.md#emailoutcomeunknown),
+  // so this is a level that stays up until they resolve it, not a counter that decays.
+  new Gauge({
+    name: 'email_outcome_unknown',
+    help: 'Emails whose delivery is unknown (worker stopped mid-send; not re-sent), awaiting an operator',
+    registers,
+    async collect() {
+      try {
+        this.set(await sources.unknownEmails());
       } catch {
         // MongoDB down: keep the last value; the database alert covers it.
       }

@@ -1,13 +1,15 @@
 import { loadConfig } from '@simple-shop/config';
-import { ObjectId, type OrderDoc, type ProductDoc } from '@simple-shop/db';
+import { emailJobId, ObjectId, type OrderDoc, type ProductDoc } from '@simple-shop/db';
 import { createOrder } from '@simple-shop/orders';
 import { createStripeClient } from '@simple-shop/payments';
 import { startStripeSimulator, type StripeSimulator } from '@simple-shop/stripe-simulator';
 import { testEnv } from '@simple-shop/testing';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createWorkerDependencies, type WorkerDependencies } from '../deps';
 import type { FulfilmentContext } from '../fulfilment/context';
+import { workerMetricSources } from '../metric-sources';
 import { createWorkerMetrics } from '../metrics';
 import { reconcile } from './reconcile';
 
@@ -21,7 +23,7 @@ beforeAll(async () => {
   const config = loadConfig(testEnv({ STRIPE_SECRET_KEY: 'sk_test_simulator', STRIPE_API_BASE: sim.url }));
   const logger = pino({ level: 'silent' });
   deps = await createWorkerDependencies(config, logger);
-  const metrics = createWorkerMetrics({ queues: () => [], deadLetters: async () => 0 });
+  const metrics = createWorkerMetrics(workerMetricSources(deps));
   ctx = { deps, metrics, log: logger };
 });
 afterAll(async () => {
@@ -157,6 +159,34 @@ describe('reconcile', () => {
     });
     await reconcile(ctx);
     expect(await deps.queues.emails.queue.getJob(`email.${id.replace(':', '.')}`)).toBeTruthy();
+  });
+
+  it('re-queues an email put back to pending after its job finished (operator retry after a check)', async () => {
+    const id = `order_confirmation:${new ObjectId().toHexString()}`;
+    await deps.database.collections.emailOutbox.insertOne({
+      _id: id,
+      kind: 'order_confirmation',
+      to: 'd@example.test',
+      subject: 'x',
+      data: {},
+      status: 'pending',
+      attempts: 1,
+      createdAt: new Date(Date.now() - 60_000),
+    });
+    const emails = deps.queues.emails.queue;
+    // The job that ran before the operator's reset: finished and kept (removeOnComplete keeps a day).
+    const earlier = await deps.queues.emails.add('send', { outboxId: id }, { jobId: emailJobId(id) });
+    const finisher = new Worker(emails.name, async () => 'done', {
+      connection: deps.redis,
+      prefix: emails.opts.prefix,
+    });
+    try {
+      await vi.waitFor(async () => expect(await earlier.isCompleted()).toBe(true), { timeout: 10_000 });
+    } finally {
+      await finisher.close();
+    }
+    await reconcile(ctx);
+    expect(await (await emails.getJob(emailJobId(id)))?.getState()).toBe('waiting');
   });
 
   it('parks an email claim abandoned by a crashed worker as unknown (never re-sent)', async () => {

@@ -92,7 +92,12 @@ export async function reconcile(ctx: FulfilmentContext, now = new Date()): Promi
     .find({ status: 'pending', createdAt: { $lt: ago(30_000) } })
     .limit(BATCH)
     .toArray()) {
-    await queues.emails.add('send', { outboxId: email._id }, { jobId: emailJobId(email._id) });
+    const jobId = emailJobId(email._id);
+    // A finished job under this id would make the add a no-op for a day (kept completed jobs): that is
+    // an email an operator put back to `pending` after checking it (EmailOutcomeUnknown runbook).
+    const finished = await queues.emails.queue.getJob(jobId);
+    if (finished && ((await finished.isCompleted()) || (await finished.isFailed()))) await finished.remove();
+    await queues.emails.add('send', { outboxId: email._id }, { jobId });
     summary.emailsQueued += 1;
   }
 
