@@ -71,7 +71,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     loggerInstance: logger as FastifyBaseLogger,
     genReqId,
     logController: new ApiLogController(),
-    trustProxy: config.TRUST_PROXY,
+    trustProxy: config.trustProxy,
     bodyLimit: config.BODY_LIMIT_BYTES,
     // Keep-alive sockets are closed on shutdown once their in-flight request is answered.
     forceCloseConnections: 'idle',

@@ -1,2 +1,3 @@
 export { EnvSchema, type Env } from './schema';
+export { parseTrustProxy, type TrustProxy } from './trust-proxy';
 export { loadConfig, loadConfigOrExit, ConfigError, type Config } from './load-config';

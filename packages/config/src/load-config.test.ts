@@ -26,10 +26,24 @@ describe('loadConfig', () => {
       CORS_ORIGINS: 'https://a.test, https://b.test',
     });
     expect(config.PORT).toBe(8080);
-    expect(config.TRUST_PROXY).toBe(true);
+    expect(config.trustProxy).toBe(true);
     expect(config.WORKER_PORT).toBe(5001);
     expect(config.ACCESS_TOKEN_TTL_SECONDS).toBe(900);
     expect(config.corsOrigins).toEqual(['https://a.test', 'https://b.test']);
+  });
+
+  it('TRUST_PROXY: off by default; true or proxy addresses/CIDRs; anything else stops start-up', () => {
+    expect(loadConfig(valid).trustProxy).toBe(false);
+    expect(loadConfig({ ...valid, TRUST_PROXY: 'FALSE' }).trustProxy).toBe(false);
+    expect(loadConfig({ ...valid, TRUST_PROXY: '10.0.0.0/8, 192.168.1.10,::1,fd00::/8' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.10',
+      '::1',
+      'fd00::/8',
+    ]);
+    for (const bad of ['yes', '1', '2', '-1', '1.5', '10.0.0.0/33', '10.0.0.300', 'fd00::/129', '10.0.0.0/8/1', ',']) {
+      expect(problemsOf({ ...valid, TRUST_PROXY: bad }), bad).toEqual(['TRUST_PROXY']);
+    }
   });
 
   it('names a variable with a bad value, without echoing the value', () => {

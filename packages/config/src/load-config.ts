@@ -1,5 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { EnvSchema, type Env } from './schema';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly { variable: string; message: string }[]) {
@@ -12,6 +13,8 @@ export interface Config extends Env {
   /** Parsed CORS allow-list. */
   corsOrigins: string[];
   serviceName: string;
+  /** Parsed TRUST_PROXY, as Fastify's `trustProxy` takes it. */
+  trustProxy: TrustProxy;
 }
 
 type RawEnv = Record<string, string | undefined>;
@@ -42,7 +45,10 @@ export function loadConfig(raw: RawEnv = process.env, defaults: RawEnv = {}): Co
     const missing = env[variable] === undefined;
     problems.push({ variable, message: missing ? 'is required but not set' : error.message });
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  // Forms a schema pattern cannot check (addresses, CIDR prefixes) are checked here, named the same way.
+  const trustProxy = parseTrustProxy(String(env.TRUST_PROXY));
+  if ('error' in trustProxy) problems.push({ variable: 'TRUST_PROXY', message: trustProxy.error });
+  if (problems.length > 0 || 'error' in trustProxy) throw new ConfigError(problems);
   const parsed = env as Env;
   return {
     ...parsed,
@@ -50,6 +56,7 @@ export function loadConfig(raw: RawEnv = process.env, defaults: RawEnv = {}): Co
       .map((o) => o.trim())
       .filter(Boolean),
     serviceName: parsed.SERVICE_NAME ?? 'simple-shop',
+    trustProxy: trustProxy.value,
   };
 }
 

@@ -21,7 +21,8 @@ export const EnvSchema = Type.Object({
   HOST: Type.String({ default: '0.0.0.0' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 5000 }),
   WORKER_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 5001 }),
-  TRUST_PROXY: Type.Boolean({ default: false }),
+  /** true | false | hop count | comma-separated proxy IPs/CIDRs; parsed into `trustProxy` (trust-proxy.ts). */
+  TRUST_PROXY: Type.String({ default: 'false' }),
   CORS_ORIGINS: Type.String({ default: 'http://localhost:3000' }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 1_048_576 }),
