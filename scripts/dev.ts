@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolveMongo, resolveRedis, STAND_IN_WARNING } from '@simple-shop/dev-services';
 import pretty from 'pino-pretty';
@@ -15,7 +16,8 @@ import { seedEmbeddedDatabase } from './seed/embedded';
 if (existsSync('.env')) process.loadEnvFile('.env');
 
 const require = createRequire(import.meta.url);
-const tsxCli = require.resolve('tsx/cli');
+// tsx as a loader in the app's own process (no relaying CLI process in between): signals reach it directly.
+const tsxLoader = pathToFileURL(require.resolve('tsx')).href;
 
 const mongo = await resolveMongo();
 const redis = await resolveRedis();
@@ -48,7 +50,7 @@ Object.assign(env, stripeDev.env, mailDev.env);
 const children: ChildProcess[] = [];
 
 function run(name: string, entry: string): ChildProcess {
-  const child = spawn(process.execPath, [tsxCli, entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', tsxLoader, entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const prettyOut = pretty({
     colorize: true,
     translateTime: 'HH:MM:ss.l',

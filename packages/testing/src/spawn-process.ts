@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { basename, resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { onLines, signalChild, trackChildProcess, type ExitInfo } from '@simple-shop/dev-services';
 
 export type { ExitInfo };
@@ -39,7 +40,7 @@ export interface SpawnedProcess {
    * Rejects with the output tail when the process exits first or `timeoutMs` (default 15 s) passes.
    */
   waitForLine(pattern: RegExp, timeoutMs?: number, opts?: WaitForLineOptions): Promise<string>;
-  /** Sends `signal` (default SIGTERM) to the process group (tsx and the node process it runs). */
+  /** Sends `signal` (default SIGTERM) to the process group (the node process and anything it started). */
   kill(signal?: NodeJS.Signals): void;
   /** Resolves when the process has exited. */
   readonly exited: Promise<ExitInfo>;
@@ -49,11 +50,16 @@ export interface SpawnedProcess {
 
 const require = createRequire(import.meta.url);
 
-function tsxCli(): string {
+/**
+ * tsx as a loader in the one node process (`node --import tsx`), not its CLI: the CLI is a second
+ * process that relays signals and, if the child does not confirm a signal within 30 ms (easily missed
+ * on a loaded 2-core CI machine), SIGKILLs it and exits 143 — a graceful shutdown test then fails.
+ */
+function tsxLoader(): string {
   try {
-    return require.resolve('tsx/cli');
+    return pathToFileURL(require.resolve('tsx')).href;
   } catch {
-    throw new Error('spawnProcess: cannot resolve tsx/cli; add tsx to the devDependencies');
+    throw new Error('spawnProcess: cannot resolve tsx; add tsx to the devDependencies');
   }
 }
 
@@ -65,8 +71,8 @@ interface Waiter {
 
 /**
  * Runs a TypeScript entry (e.g. `apps/api/src/main.ts`) as a real process with tsx:
- * `node <tsx/cli> <entry> ...args`, in its own process group so that stopping it also stops the node
- * process tsx starts. The child is killed if this process exits; callers should still
+ * `node --import tsx <entry> ...args`, in its own process group so that stopping it also stops
+ * anything it starts. The child is killed if this process exits; callers should still
  * `onTestFinished(() => proc.stop())` or stop it in afterAll.
  */
 export function spawnProcess(
@@ -80,11 +86,11 @@ export function spawnProcess(
   const echo = opts.echo ?? process.env.TEST_ECHO_CHILD === '1';
   const childEnv = opts.inheritEnv === false ? { ...env } : { ...process.env, ...env };
 
-  const child = spawn(process.execPath, [tsxCli(), entryPath, ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, ['--import', tsxLoader(), entryPath, ...(opts.args ?? [])], {
     cwd,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // own process group: kill(-pid) reaches tsx's child too
+    detached: true, // own process group: kill(-pid) also reaches anything the entry starts
   });
   if (child.pid !== undefined) trackChildProcess(child, { group: true });
 
