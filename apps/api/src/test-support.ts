@@ -2,6 +2,7 @@
  * Helpers for the API's own tests: a real app on the per-file database and Redis prefix the
  * harness hands out (no mocks), and tokens signed the way the auth routes sign them.
  */
+import { randomUUID } from 'node:crypto';
 import type { Role } from '@simple-shop/db';
 import { testConfig } from '@simple-shop/testing';
 import type { FastifyInstance } from 'fastify';
@@ -11,8 +12,12 @@ export async function buildTestApp(overrides: Record<string, string> = {}): Prom
   return buildApp({ config: testConfig(overrides) });
 }
 
-export function bearer(app: FastifyInstance, user: { sub: string; role: Role }): { authorization: string } {
-  return { authorization: `Bearer ${app.jwt.sign(user)}` };
+/** An access token for `user`, on a login (`sid`) of its own unless one is given. */
+export function bearer(
+  app: FastifyInstance,
+  user: { sub: string; role: Role; sid?: string },
+): { authorization: string } {
+  return { authorization: `Bearer ${app.jwt.sign({ sid: randomUUID(), ...user })}` };
 }
 
 export const TEST_STRIPE_KEY = 'sk_test_simulator';

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, buildTestApp } from '../../test-support';
 import { BOARD_COOKIE } from './bull-board';
 
-const admin = { sub: new ObjectId().toHexString(), role: 'admin' as const };
-const customer = { sub: new ObjectId().toHexString(), role: 'customer' as const };
+const admin = { sub: new ObjectId().toHexString(), role: 'admin' as const, sid: 'board-test-admin-login' };
+const customer = { sub: new ObjectId().toHexString(), role: 'customer' as const, sid: 'board-test-customer-login' };
 const QUEUES = ['emails', 'maintenance', 'stripe-events'];
 
 /** The `shop_board` cookie the board-session route hands an admin. */
@@ -98,6 +98,17 @@ describe('Bull Board at /admin/queues', () => {
     expect(raw).toMatch(/^shop_board=; /);
     expect(raw).toContain('Path=/admin/queues');
     expect(raw).toMatch(/Max-Age=0|Expires=Thu, 01 Jan 1970/);
+  });
+
+  it("closes the board session when the admin's login ends (logout or password reset revoke its sid)", async () => {
+    const login = { ...admin, sid: `board-test-login-${new ObjectId().toHexString()}` };
+    const res = await app.inject({ method: 'POST', url: '/api/admin/board-session', headers: bearer(app, login) });
+    const cookies = { [BOARD_COOKIE]: res.cookies.find((c) => c.name === BOARD_COOKIE)!.value };
+    expect((await app.inject({ method: 'GET', url: '/admin/queues', cookies })).statusCode).toBe(200);
+    await app.sessionRevocations.revoke([login.sid], app.log);
+    const after = await app.inject({ method: 'GET', url: '/admin/queues', cookies });
+    expect(after.statusCode).toBe(401);
+    expect(after.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: 'Missing or invalid board session' } });
   });
 
   it('serves an admin the board HTML, its static assets and its API (3 queues) under a CSP that allows them', async () => {

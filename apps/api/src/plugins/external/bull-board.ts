@@ -58,11 +58,15 @@ export default fp(
       const header = request.headers.authorization;
       const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : request.cookies[BOARD_COOKIE];
       if (!token) return deny(reply, 401, 'UNAUTHORIZED', 'Admin session required: POST /api/admin/board-session');
-      let user: { sub: string; role: string };
+      let user: { sub: string; role: string; sid: string };
       try {
-        user = app.jwt.verify<{ sub: string; role: 'customer' | 'admin' }>(token);
+        user = app.jwt.verify<{ sub: string; role: 'customer' | 'admin'; sid: string }>(token);
       } catch (error) {
         request.log.info({ reason: (error as Error).message }, 'board token rejected');
+        return deny(reply, 401, 'UNAUTHORIZED', 'Missing or invalid board session');
+      }
+      if (await app.sessionRevocations.isRevoked(user.sid, request.log)) {
+        request.log.info({ reason: 'session ended' }, 'board token rejected');
         return deny(reply, 401, 'UNAUTHORIZED', 'Missing or invalid board session');
       }
       if (user.role !== 'admin') return deny(reply, 403, 'FORBIDDEN', 'Admin role required');
@@ -81,5 +85,5 @@ export default fp(
       await board.register(serverAdapter.registerPlugin(), { prefix: BOARD_BASE_PATH });
     });
   },
-  { name: 'bull-board', dependencies: ['deps', 'jwt', 'cookie', 'helmet'] },
+  { name: 'bull-board', dependencies: ['deps', 'jwt', 'cookie', 'helmet', 'authenticate'] },
 );

@@ -3,7 +3,8 @@ import fp from 'fastify-plugin';
 
 /**
  * Access tokens: HS256 only (the algorithm is pinned, so `alg: none` and key-confusion tokens
- * are refused), with issuer and audience checked on every request.
+ * are refused), with issuer and audience checked on every request, and the login (`sid`) they
+ * belong to, so ending a login ends its tokens (plugins/app/authenticate.ts).
  */
 export default fp(
   async (app) => {
@@ -22,7 +23,7 @@ export default fp(
         allowedAud: config.JWT_AUDIENCE,
         // fast-jwt checks exp/iss/aud only when present: require them, so a token without an
         // expiry is refused rather than valid forever.
-        requiredClaims: ['sub', 'role', 'iss', 'aud', 'exp'],
+        requiredClaims: ['sub', 'role', 'sid', 'iss', 'aud', 'exp'],
       },
     });
   },

@@ -4,3 +4,4 @@ export * from './users';
 export * from './refresh-tokens';
 export * from './password-reset';
 export * from './account-limiter';
+export * from './session-revocations';

@@ -62,7 +62,7 @@ export async function completePasswordReset(
   token: string,
   password: string,
   now: Date = new Date(),
-): Promise<void> {
+): Promise<{ endedSessions: string[] }> {
   const { collections } = ctx;
   const tokenHash = hashToken(token);
   const found = await collections.passwordResetTokens.findOne({ tokenHash });
@@ -84,13 +84,14 @@ export async function completePasswordReset(
     { _id: user._id },
     { $set: { passwordHash, passwordChangedAt: now, updatedAt: now } },
   );
-  const revokedSessions = await revokeAllForUser(collections, user._id, 'password-reset', now);
+  const revoked = await revokeAllForUser(collections, user._id, 'password-reset', now);
   await collections.passwordResetTokens.updateMany(
     { userId: user._id, usedAt: { $exists: false } },
     { $set: { usedAt: now } },
   );
   ctx.log.info(
-    { event: 'password_reset', userId: user._id.toHexString(), revokedSessions },
+    { event: 'password_reset', userId: user._id.toHexString(), revokedSessions: revoked.familyIds.length },
     'password reset; all sessions revoked',
   );
+  return { endedSessions: revoked.familyIds };
 }

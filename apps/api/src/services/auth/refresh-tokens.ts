@@ -48,13 +48,20 @@ export async function revokeFamily(ctx: Ctx, familyId: string, reason: string, n
   return result.modifiedCount;
 }
 
-/** Revokes every session of a user (password reset). */
-export async function revokeAllForUser(ctx: Ctx, userId: ObjectId, reason: string, now: Date = new Date()) {
-  const result = await ctx.refreshTokens.updateMany(
-    { userId, revokedAt: { $exists: false } },
-    { $set: { revokedAt: now, revokedReason: reason } },
-  );
-  return result.modifiedCount;
+/**
+ * Revokes every session of a user (password reset). Returns the logins (families) it ended, so
+ * their access tokens can be ended too, and how many refresh tokens it revoked.
+ */
+export async function revokeAllForUser(
+  ctx: Ctx,
+  userId: ObjectId,
+  reason: string,
+  now: Date = new Date(),
+): Promise<{ familyIds: string[]; revokedTokens: number }> {
+  const live = { userId, revokedAt: { $exists: false } };
+  const familyIds = (await ctx.refreshTokens.distinct('familyId', live)).map(String);
+  const result = await ctx.refreshTokens.updateMany(live, { $set: { revokedAt: now, revokedReason: reason } });
+  return { familyIds, revokedTokens: result.modifiedCount };
 }
 
 export type RotateResult =

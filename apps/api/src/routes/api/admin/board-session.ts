@@ -34,7 +34,8 @@ const boardSession: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const token = app.jwt.sign(
-        { sub: request.user.sub, role: request.user.role },
+        // Bound to the same login: ending it (logout, password reset) also closes the board session.
+        { sub: request.user.sub, role: request.user.role, sid: request.user.sid },
         { expiresIn: BOARD_SESSION_TTL_SECONDS },
       );
       return reply

@@ -130,10 +130,11 @@ describe('register → login → me → refresh → logout', () => {
 describe('access tokens', () => {
   const claims = (sub: string, extra: Record<string, unknown> = {}) => {
     const now = Math.floor(Date.now() / 1000);
-    return { sub, role: 'customer', iat: now, exp: now + 600, iss: 'simple-shop', aud: 'simple-shop-api', ...extra };
+    const standard = { iat: now, exp: now + 600, iss: 'simple-shop', aud: 'simple-shop-api' };
+    return { sub, role: 'customer', sid: 'hand-made-login', ...standard, ...extra };
   };
 
-  it('carries sub and role, HS256, iss/aud, and lives 15 minutes', async () => {
+  it('carries sub, role and its login (sid), HS256, iss/aud, and lives 15 minutes', async () => {
     const { accessToken, user } = await registered(app);
     const [header, payload] = accessToken
       .split('.')
@@ -141,6 +142,7 @@ describe('access tokens', () => {
       .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
     expect(header).toMatchObject({ alg: 'HS256' });
     expect(payload).toMatchObject({ sub: user.id, role: 'customer', iss: 'simple-shop', aud: 'simple-shop-api' });
+    expect(payload.sid).toEqual(expect.any(String));
     expect(payload.exp - payload.iat).toBe(900);
   });
 
@@ -182,9 +184,9 @@ describe('access tokens', () => {
   });
 
   // fast-jwt checks iss/aud/exp only when present: `requiredClaims` makes them mandatory.
-  it('refuses a correctly signed token that lacks aud, iss, exp, sub or role', async () => {
+  it('refuses a correctly signed token that lacks aud, iss, exp, sub, role or sid', async () => {
     const { user } = await registered(app);
-    for (const missing of ['aud', 'iss', 'exp', 'sub', 'role']) {
+    for (const missing of ['aud', 'iss', 'exp', 'sub', 'role', 'sid']) {
       const { [missing]: _dropped, ...rest } = claims(user.id) as Record<string, unknown>;
       expect((await me(app, craftJwt(rest, TEST_JWT_SECRET))).statusCode, missing).toBe(401);
     }

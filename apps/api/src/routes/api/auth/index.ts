@@ -32,6 +32,7 @@ import {
   startPasswordReset,
   toPublicUser,
   validationError,
+  type IssuedRefreshToken,
 } from '../../../services/auth/index';
 
 /**
@@ -73,8 +74,8 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     return email;
   };
 
-  const session = (user: UserDoc, issued: { token: string }) => ({
-    accessToken: app.jwt.sign({ sub: user._id.toHexString(), role: user.role }),
+  const session = (user: UserDoc, issued: IssuedRefreshToken) => ({
+    accessToken: app.jwt.sign({ sub: user._id.toHexString(), role: user.role, sid: issued.doc.familyId }),
     refreshToken: issued.token,
     tokenType: 'Bearer' as const,
     expiresIn: config.ACCESS_TOKEN_TTL_SECONDS,
@@ -167,6 +168,9 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       });
       if (!result.ok) {
         request.log.info({ reason: result.reason, familyId: presented.familyId }, 'refresh refused');
+        // The family was revoked just now: its access tokens (the thief's and the victim's) end too.
+        if (result.reason === 'reused' || result.reason === 'user-gone')
+          await app.sessionRevocations.revoke([presented.familyId], request.log);
         throw invalid();
       }
       return session(result.user, result.issued);
@@ -186,7 +190,10 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const presented = await findRefreshToken(collections, request.body.refreshToken);
-      if (presented) await revokeFamily(collections, presented.familyId, 'logout');
+      if (presented) {
+        await revokeFamily(collections, presented.familyId, 'logout');
+        await app.sessionRevocations.revoke([presented.familyId], request.log);
+      }
       return reply.status(204).send();
     },
   );
@@ -245,7 +252,12 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await completePasswordReset({ collections, hasher, log: request.log }, request.body.token, request.body.password);
+      const { endedSessions } = await completePasswordReset(
+        { collections, hasher, log: request.log },
+        request.body.token,
+        request.body.password,
+      );
+      await app.sessionRevocations.revoke(endedSessions, request.log);
       return reply.status(204).send();
     },
   );

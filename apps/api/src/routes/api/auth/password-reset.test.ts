@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../app';
 import { hashToken } from '../../../services/auth/tokens';
-import { capturingLogger, newUser, post, registered, STRONG_PASSWORD, writeCounts } from './test-helpers';
+import { capturingLogger, me, newUser, post, registered, STRONG_PASSWORD, writeCounts } from './test-helpers';
 
 /**
  * Forgot/reset password against the API alone: the email is written to the outbox and queued
@@ -119,12 +119,19 @@ describe('POST /api/auth/reset-password', () => {
     const { token } = await resetEmailFor(user.user.email, new Date(started.getTime() - 1));
 
     const newPassword = 'a brand new passphrase';
+    for (const accessToken of [user.accessToken, otherSession.json().accessToken])
+      expect((await me(app, accessToken)).statusCode).toBe(200);
     const res = await reset(token, newPassword);
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
+    // Access tokens of every earlier login end at once, not when their 15 minutes run out.
+    for (const accessToken of [user.accessToken, otherSession.json().accessToken])
+      expect((await me(app, accessToken)).statusCode).toBe(401);
 
     expect((await login(user.user.email, user.password)).statusCode).toBe(401);
-    expect((await login(user.user.email, newPassword)).statusCode).toBe(200);
+    const fresh = await login(user.user.email, newPassword);
+    expect(fresh.statusCode).toBe(200);
+    expect((await me(app, fresh.json().accessToken)).statusCode).toBe(200);
     // Every refresh token issued before the reset is dead.
     for (const refreshToken of [user.refreshToken, otherSession.json().refreshToken]) {
       const refreshed = await post(app, '/api/auth/refresh', { refreshToken });

@@ -52,14 +52,17 @@ describe('POST /api/auth/refresh', () => {
     expect(replay.json()).toEqual({
       error: { code: 'INVALID_REFRESH_TOKEN', message: 'Invalid or expired refresh token' },
     });
-    // ... and from now on the newest token of that family is dead too.
+    // ... and from now on the newest token of that family is dead too, and so are its access tokens.
     expect((await refresh(newest)).statusCode).toBe(401);
+    expect((await me(app, rotated.json().accessToken)).statusCode).toBe(401);
+    expect((await me(app, user.accessToken)).statusCode).toBe(401);
 
     const family = await app.deps.database.collections.refreshTokens.findOne({ tokenHash: hashToken(newest) });
     expect(family?.revokedReason).toBe('reuse-detected');
     // The other login of the same user is untouched.
     const other = await refresh(phone.json().refreshToken);
     expect(other.statusCode).toBe(200);
+    expect((await me(app, phone.json().accessToken)).statusCode).toBe(200);
 
     const event = capture.records().find((r) => r.event === 'refresh_token_reuse' && r.userId === user.user.id);
     expect(event).toMatchObject({ level: 'warn', userId: user.user.id, familyId: family?.familyId });
@@ -136,5 +139,28 @@ describe('POST /api/auth/logout', () => {
     expect((await post(app, '/api/auth/logout', { refreshToken: newest })).statusCode).toBe(204);
     expect((await refresh(newest)).statusCode).toBe(401);
     expect((await refresh(other.json().refreshToken)).statusCode).toBe(200);
+  });
+
+  it("ends the login's access tokens at once (issued before or after a rotation); other logins keep theirs", async () => {
+    const session = await registered(app);
+    const rotated = await refresh(session.refreshToken);
+    const other = await login(session.user.email, session.password);
+    const tokensOfLogin = [session.accessToken, rotated.json().accessToken as string];
+    for (const token of tokensOfLogin) expect((await me(app, token)).statusCode).toBe(200);
+
+    expect((await post(app, '/api/auth/logout', { refreshToken: rotated.json().refreshToken })).statusCode).toBe(204);
+    for (const token of tokensOfLogin) {
+      const res = await me(app, token);
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: 'Missing or invalid access token' } });
+    }
+    expect((await me(app, other.json().accessToken)).statusCode).toBe(200);
+    // Listed in Redis only as long as a token of that login could still be valid.
+    const family = await app.deps.database.collections.refreshTokens.findOne({
+      tokenHash: hashToken(session.refreshToken),
+    });
+    const ttl = await app.deps.redis.ttl(`${app.deps.config.REDIS_KEY_PREFIX}:auth:revoked:${family!.familyId}`);
+    expect(ttl).toBeGreaterThan(app.deps.config.ACCESS_TOKEN_TTL_SECONDS - 5);
+    expect(ttl).toBeLessThanOrEqual(app.deps.config.ACCESS_TOKEN_TTL_SECONDS + 60);
   });
 });
