@@ -1,4 +1,5 @@
 import { ObjectId, type ProductDoc } from '@simple-shop/db';
+import type { JsonText } from '../../lib/json-text';
 import { HttpError } from '../../lib/http-error';
 import type { ProductDto } from '../../schemas/products';
 import { decodeCursor, type ProductSort } from './cursor';
@@ -53,14 +54,14 @@ export class CatalogService {
   }
 
   /** A page as JSON text (PageBody), ready to send. */
-  async listProducts(request: ListRequest): Promise<string> {
+  async listProducts(request: ListRequest): Promise<JsonText> {
     if (request.minPrice !== undefined && request.maxPrice !== undefined && request.minPrice > request.maxPrice) {
       throw new HttpError(400, 'VALIDATION_ERROR', 'minPrice must not be greater than maxPrice');
     }
     return this.page({ ...request });
   }
 
-  async searchProducts(request: SearchRequest): Promise<string> {
+  async searchProducts(request: SearchRequest): Promise<JsonText> {
     const terms = queryWords(request.q);
     if (terms.length > MAX_QUERY_WORDS) {
       throw new HttpError(400, 'VALIDATION_ERROR', `q has more than ${MAX_QUERY_WORDS} words`);
@@ -73,7 +74,7 @@ export class CatalogService {
     return this.page({ sort: request.sort, limit: request.limit, cursor: request.cursor, terms });
   }
 
-  private async page(query: PageQuery): Promise<string> {
+  private async page(query: PageQuery): Promise<JsonText> {
     // A bad cursor is a 400 before any cache or database work.
     if (query.cursor !== undefined) decodeCursor(query.cursor, query.sort);
     const hash = pageHash([

@@ -77,7 +77,21 @@ class Script {
 }
 
 const setIfGeneration = new Script(SET_IF_GENERATION);
-const getPage = new Script(GET_PAGE);
+
+/**
+ * GET_PAGE as an ioredis command, for its `…Buffer` variant: replies stay Buffers (ioredis' generic
+ * `callBuffer` mis-sends EVALSHA under auto-pipelining). ioredis loads the script on NOSCRIPT itself.
+ */
+const GET_PAGE_COMMAND = 'shopCatalogGetPage';
+type ReadPage = (generationKey: string, pagePrefix: string, hash: string) => Promise<[Buffer, Buffer | null]>;
+interface PageReader {
+  shopCatalogGetPageBuffer: ReadPage;
+}
+function pageReader(redis: Redis): ReadPage {
+  if (!(GET_PAGE_COMMAND in redis)) redis.defineCommand(GET_PAGE_COMMAND, { numberOfKeys: 1, lua: GET_PAGE });
+  const reader = redis as unknown as PageReader;
+  return (...args) => reader.shopCatalogGetPageBuffer(...args);
+}
 
 /** Stable hash of a page request (everything that changes the answer). */
 export function pageHash(parts: readonly unknown[]): string {
@@ -101,6 +115,7 @@ export class ProductCache {
   private epoch = 0;
   private flushedEpoch = 0;
   private inflight: Promise<boolean> | null = null;
+  private readonly readPageBytes: ReadPage;
 
   constructor(
     private readonly redis: Redis,
@@ -109,6 +124,7 @@ export class ProductCache {
     private readonly log: CacheLogger,
   ) {
     this.keys = catalogKeys(keyPrefix);
+    this.readPageBytes = pageReader(redis);
     redis.on('ready', () => void this.flushPending());
   }
 
@@ -146,19 +162,17 @@ export class ProductCache {
   }
 
   /**
-   * A cached page as the JSON text it is stored as: served as-is, so a hit costs no parse and no
-   * re-serialisation (the page was built from DTOs when it was written).
+   * A cached page as the UTF-8 JSON bytes it is stored as: served as-is, so a hit costs no parse,
+   * no re-serialisation (the page was built from DTOs when it was written) and no string at all —
+   * pages are tens of kB, and decoding them to JS strings only to encode them again for the socket
+   * was a large share of the list route's CPU and garbage (docs/benchmarks.md profiles).
    */
-  async readPageJson(hash: string): Promise<{ json: string | null; generation: Generation }> {
+  async readPageJson(hash: string): Promise<{ json: Buffer | null; generation: Generation }> {
     if (!(await this.usable())) return { json: null, generation: null };
     try {
-      const [generation, raw] = (await getPage.run(
-        this.redis,
-        [this.keys.generation],
-        [this.keys.pagePrefix, hash],
-      )) as [string, string | null];
+      const [generation, raw] = await this.readPageBytes(this.keys.generation, this.keys.pagePrefix, hash);
       this.recovered();
-      return { json: raw, generation };
+      return { json: raw, generation: generation.toString('utf8') };
     } catch (error) {
       this.failed(error, 'read page');
       return { json: null, generation: null };
@@ -172,7 +186,7 @@ export class ProductCache {
 
   async readPage(hash: string): Promise<{ page: PageBody | null; generation: Generation }> {
     const { json, generation } = await this.readPageJson(hash);
-    return { page: json ? (JSON.parse(json) as PageBody) : null, generation };
+    return { page: json ? (JSON.parse(json.toString('utf8')) as PageBody) : null, generation };
   }
 
   async writePage(generation: Generation, hash: string, page: PageBody): Promise<void> {
