@@ -127,11 +127,14 @@ describe('Redis down at ingest', () => {
     expect((await stack.database.collections.orders.findOne({ _id: orderId }))?.status).toBe('pending_payment');
 
     redis = await startRedisServer({ port: redis.port });
+    // The event is marked processed just after the order's transaction commits: wait for both.
     await waitFor(
-      async () => expect((await stack.database.collections.orders.findOne({ _id: orderId }))?.status).toBe('paid'),
+      async () => {
+        expect((await stack.database.collections.orders.findOne({ _id: orderId }))?.status).toBe('paid');
+        expect((await stack.database.collections.webhookEvents.findOne({ _id: event.id }))?.status).toBe('processed');
+      },
       { timeoutMs: 30_000 },
     );
-    expect((await stack.database.collections.webhookEvents.findOne({ _id: event.id }))?.status).toBe('processed');
     expect(await productState(stack, product._id)).toEqual({ stock: 1, held: 0 });
   }, 90_000);
 });
