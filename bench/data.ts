@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { invalidateProducts } from '../packages/cache/src/index';
 import { connectDatabase, ObjectId, type Database, type UserDoc } from '../packages/db/src/index';
 import type { Redis } from '../packages/queue/src/index';
-import { signTestAccessToken } from '../packages/testing/src/jwt';
+import { signTestAccessToken } from '@simple-shop/testing/jwt';
 import { seedDatabase } from '../scripts/seed/index';
 
 /** Stock of every product during the run, so that no order fails for want of stock. */

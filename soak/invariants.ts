@@ -27,7 +27,7 @@ import type {
   WebhookEventDoc,
 } from '../packages/db/src/index';
 import { canTransition, isOrderStatus } from '../packages/domain/src/index';
-import type { CapturedMail } from '../packages/testing/src/smtp-catcher';
+import type { CapturedMail } from '@simple-shop/testing/smtp-catcher';
 import type { ConvergeResult } from './converge';
 import type { Ledger, SeedProduct } from './ledger';
 import type { SoakStack } from './stack';

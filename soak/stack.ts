@@ -11,9 +11,9 @@ import { freePort, startRedisServer, type StartedRedisServer } from '@simple-sho
 import { startStripeSimulator, type StripeSimulator } from '@simple-shop/stripe-simulator';
 import { connectDatabase, type Database } from '../packages/db/src/index';
 import { createRedis, type Redis } from '../packages/queue/src/index';
-import { signTestAccessToken } from '../packages/testing/src/jwt';
-import { startSmtpCatcher, type SmtpCatcher } from '../packages/testing/src/smtp-catcher';
-import { spawnProcess, type SpawnedProcess } from '../packages/testing/src/spawn-process';
+import { signTestAccessToken } from '@simple-shop/testing/jwt';
+import { startSmtpCatcher, type SmtpCatcher } from '@simple-shop/testing/smtp-catcher';
+import { spawnProcess, type SpawnedProcess } from '@simple-shop/testing/spawn-process';
 import { startTxProxy, upstreamOf, type TxProxy } from './mongo-tx-proxy';
 
 export const SOAK_STRIPE_KEY = 'sk_test_simulator';

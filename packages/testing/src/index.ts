@@ -1,3 +1,6 @@
+// The test harness. This index loads vitest (inject, describe), which refuses to run outside a vitest run:
+// plain scripts (bench/, soak/) import the vitest-free parts by subpath (@simple-shop/testing/jwt, /rng,
+// /smtp-catcher, /spawn-process; see package.json "exports").
 export {
   testDeps,
   uniqueName,
