@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
 import { ObjectId, type CartDoc } from '@simple-shop/db';
 import type { Redis } from 'ioredis';
 import type { Collection } from 'mongodb';
 import { HttpError } from '../../lib/http-error';
+import { OutageLog } from '../../lib/outage-log';
+import { redisScript, type RedisScript } from '../../lib/redis-script';
 
 /**
  * Durable carts with a Redis copy. MongoDB (`carts`, `_id` = user id) is the truth; Redis
@@ -51,7 +52,6 @@ if cur then
 end
 redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'EX', ARGV[3])
 return 1`;
-const SET_IF_NEWER_SHA = createHash('sha1').update(SET_IF_NEWER).digest('hex');
 
 interface CachedCart {
   i: [string, number, number][]; // productId, quantity, addedAt ms
@@ -63,16 +63,23 @@ const isDuplicateKey = (error: unknown) => (error as { code?: unknown })?.code =
 export const cartKey = (keyPrefix: string, userId: string) => `${keyPrefix}:cart:${userId}`;
 
 export class CartStore {
-  private degraded = false;
   /** Users whose Redis copy may be older than MongoDB (a write could not reach Redis). */
   private readonly suspect = new Set<string>();
+  private readonly setIfNewer: RedisScript;
+  private readonly outage: OutageLog;
 
   constructor(
     private readonly carts: Collection<CartDoc>,
     private readonly redis: Redis,
     private readonly keyPrefix: string,
-    private readonly log: StoreLogger,
-  ) {}
+    log: StoreLogger,
+  ) {
+    this.setIfNewer = redisScript(redis, 'shopCartSetIfNewer', SET_IF_NEWER);
+    this.outage = new OutageLog(log, {
+      down: 'cart cache unavailable: using MongoDB until Redis answers',
+      stillDown: 'cart cache still unavailable',
+    });
+  }
 
   /** The cart for showing: Redis first, MongoDB when Redis misses or is down. */
   async read(userId: string): Promise<StoredCart> {
@@ -137,7 +144,7 @@ export class CartStore {
         return null;
       }
       const raw = await this.redis.get(key);
-      this.degraded = false;
+      this.outage.recovered();
       if (raw === null) return null;
       const colon = raw.indexOf(':');
       const version = Number(raw.slice(0, colon));
@@ -162,12 +169,7 @@ export class CartStore {
     const args = [String(cart.version), JSON.stringify(body), String(CART_CACHE_TTL_SECONDS)];
     try {
       if (this.redis.status !== 'ready') throw new Error(`redis status ${this.redis.status}`);
-      try {
-        await this.redis.evalsha(SET_IF_NEWER_SHA, 1, key, ...args);
-      } catch (error) {
-        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-        await this.redis.eval(SET_IF_NEWER, 1, key, ...args);
-      }
+      await this.setIfNewer.run([key], args);
     } catch (error) {
       // MongoDB has the cart; the Redis copy (if Redis kept one) may now be older: drop it first
       // thing when this process next reads the cart.
@@ -177,12 +179,7 @@ export class CartStore {
   }
 
   private failed(error: unknown, operation: string): null {
-    if (!this.degraded) {
-      this.degraded = true;
-      this.log.warn({ err: error, operation }, 'cart cache unavailable: using MongoDB until Redis answers');
-    } else {
-      this.log.debug({ err: error, operation }, 'cart cache still unavailable');
-    }
+    this.outage.failed(error, operation);
     return null;
   }
 }

@@ -1,6 +1,8 @@
 import { catalogKeys, invalidateProducts } from '@simple-shop/cache';
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { OutageLog } from '../../lib/outage-log';
+import { redisScript, type RedisScript } from '../../lib/redis-script';
 import type { ProductDto } from '../../schemas/products';
 
 /**
@@ -59,40 +61,6 @@ const GET_PAGE = `
 local g = redis.call('GET', KEYS[1]) or ''
 return {g, redis.call('GET', ARGV[1] .. g .. ':' .. ARGV[2])}`;
 
-const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
-
-class Script {
-  readonly sha: string;
-  constructor(readonly source: string) {
-    this.sha = sha1(source);
-  }
-  async run(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
-    try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return redis.eval(this.source, keys.length, ...keys, ...args);
-    }
-  }
-}
-
-const setIfGeneration = new Script(SET_IF_GENERATION);
-
-/**
- * GET_PAGE as an ioredis command, for its `…Buffer` variant: replies stay Buffers (ioredis' generic
- * `callBuffer` mis-sends EVALSHA under auto-pipelining). ioredis loads the script on NOSCRIPT itself.
- */
-const GET_PAGE_COMMAND = 'shopCatalogGetPage';
-type ReadPage = (generationKey: string, pagePrefix: string, hash: string) => Promise<[Buffer, Buffer | null]>;
-interface PageReader {
-  shopCatalogGetPageBuffer: ReadPage;
-}
-function pageReader(redis: Redis): ReadPage {
-  if (!(GET_PAGE_COMMAND in redis)) redis.defineCommand(GET_PAGE_COMMAND, { numberOfKeys: 1, lua: GET_PAGE });
-  const reader = redis as unknown as PageReader;
-  return (...args) => reader.shopCatalogGetPageBuffer(...args);
-}
-
 /** Stable hash of a page request (everything that changes the answer). */
 export function pageHash(parts: readonly unknown[]): string {
   return createHash('sha1').update(JSON.stringify(parts)).digest('base64url');
@@ -104,7 +72,7 @@ export function pageHash(parts: readonly unknown[]): string {
  */
 export class ProductCache {
   private readonly keys: ReturnType<typeof catalogKeys>;
-  private degraded = false;
+  private readonly outage: OutageLog;
   /**
    * Invalidations owed to Redis: product ids with the epoch of the write that asked, and the
    * epoch up to which pages are known invalidated. One flush runs at a time; a write or read that
@@ -115,16 +83,24 @@ export class ProductCache {
   private epoch = 0;
   private flushedEpoch = 0;
   private inflight: Promise<boolean> | null = null;
-  private readonly readPageBytes: ReadPage;
+  private readonly setIfGenerationScript: RedisScript;
+  private readonly getPageScript: RedisScript;
 
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
     private readonly ttlSeconds: number,
-    private readonly log: CacheLogger,
+    log: CacheLogger,
   ) {
     this.keys = catalogKeys(keyPrefix);
-    this.readPageBytes = pageReader(redis);
+    this.outage = new OutageLog(log, {
+      down: 'product cache unavailable: reading MongoDB until Redis answers',
+      stillDown: 'product cache still unavailable',
+      back: 'product cache available again',
+    });
+    this.setIfGenerationScript = redisScript(redis, 'shopCatalogSetIfGeneration', SET_IF_GENERATION);
+    // Buffer replies: a page is served as the bytes it is stored as (see readPageJson).
+    this.getPageScript = redisScript(redis, 'shopCatalogGetPage', GET_PAGE);
     redis.on('ready', () => void this.flushPending());
   }
 
@@ -138,7 +114,7 @@ export class ProductCache {
     if (!(await this.usable())) return { found, missing: [...ids], generation: null };
     try {
       const values = await this.redis.mget(this.keys.generation, ...ids.map((id) => this.keys.product(id)));
-      this.recovered();
+      this.outage.recovered();
       const missing: string[] = [];
       ids.forEach((id, index) => {
         const raw = values[index + 1];
@@ -147,7 +123,7 @@ export class ProductCache {
       });
       return { found, missing, generation: values[0] ?? '' };
     } catch (error) {
-      this.failed(error, 'read products');
+      this.outage.failed(error, 'read products');
       return { found, missing: [...ids], generation: null };
     }
   }
@@ -170,11 +146,14 @@ export class ProductCache {
   async readPageJson(hash: string): Promise<{ json: Buffer | null; generation: Generation }> {
     if (!(await this.usable())) return { json: null, generation: null };
     try {
-      const [generation, raw] = await this.readPageBytes(this.keys.generation, this.keys.pagePrefix, hash);
-      this.recovered();
+      const [generation, raw] = (await this.getPageScript.runBuffer(
+        [this.keys.generation],
+        [this.keys.pagePrefix, hash],
+      )) as [Buffer, Buffer | null];
+      this.outage.recovered();
       return { json: raw, generation: generation.toString('utf8') };
     } catch (error) {
-      this.failed(error, 'read page');
+      this.outage.failed(error, 'read page');
       return { json: null, generation: null };
     }
   }
@@ -217,10 +196,10 @@ export class ProductCache {
       if (this.redis.status === 'ready' && (await invalidateProducts(this.redis, this.keyPrefix, ids))) {
         for (const id of ids) if ((this.pending.get(id) ?? Infinity) <= upTo) this.pending.delete(id);
         this.flushedEpoch = Math.max(this.flushedEpoch, upTo);
-        this.recovered();
+        this.outage.recovered();
         return true;
       }
-      this.failed(new Error(`redis status ${this.redis.status}`), 'invalidate');
+      this.outage.failed(new Error(`redis status ${this.redis.status}`), 'invalidate');
       return false;
     })().finally(() => {
       this.inflight = null;
@@ -230,34 +209,18 @@ export class ProductCache {
 
   private async setIfGeneration(generation: string, keys: string[], values: string[]): Promise<void> {
     try {
-      await setIfGeneration.run(this.redis, [this.keys.generation, ...keys], [generation, this.ttlSeconds, ...values]);
+      await this.setIfGenerationScript.run([this.keys.generation, ...keys], [generation, this.ttlSeconds, ...values]);
     } catch (error) {
-      this.failed(error, 'write');
+      this.outage.failed(error, 'write');
     }
   }
 
   /** False while Redis is not connected or an invalidation is still owed (reads go to MongoDB). */
   private async usable(): Promise<boolean> {
     if (this.redis.status !== 'ready') {
-      this.failed(new Error(`redis status ${this.redis.status}`), 'connect');
+      this.outage.failed(new Error(`redis status ${this.redis.status}`), 'connect');
       return false;
     }
     return this.owed() ? this.flushPending() : true;
-  }
-
-  private failed(error: unknown, operation: string): void {
-    if (!this.degraded) {
-      this.degraded = true;
-      this.log.warn({ err: error, operation }, 'product cache unavailable: reading MongoDB until Redis answers');
-    } else {
-      this.log.debug({ err: error, operation }, 'product cache still unavailable');
-    }
-  }
-
-  private recovered(): void {
-    if (this.degraded) {
-      this.degraded = false;
-      this.log.info('product cache available again');
-    }
   }
 }
