@@ -41,33 +41,23 @@ export function createWorkerMetrics(sources: MetricSources): WorkerMetrics {
       ).catch(() => undefined); // Redis down: report no depth rather than fail the whole scrape
     },
   });
-  new Gauge({
-    name: 'dead_letter_size',
-    help: 'Stripe events that exhausted their retries and wait for an operator (failed-webhooks, unresolved)',
-    registers,
-    async collect() {
-      try {
-        this.set(await sources.deadLetters());
-      } catch {
-        // MongoDB down: keep the last value; the database alert covers it.
-      }
-    },
-  });
+  // Both are read from MongoDB at scrape time; if MongoDB is down they keep their last value (the
+  // database alert covers the outage).
+  countGauge(
+    registry,
+    'dead_letter_size',
+    sources.deadLetters,
+    'Stripe events that exhausted their retries and wait for an operator (failed-webhooks, unresolved)',
+  );
   // Emails are sent at most once: a worker that died between SMTP and recording leaves a claim that is
   // parked as `unknown` rather than re-sent. Each one needs a person (docs/runbooks.md#emailoutcomeunknown),
   // so this is a level that stays up until they resolve it, not a counter that decays.
-  new Gauge({
-    name: 'email_outcome_unknown',
-    help: 'Emails whose delivery is unknown (worker stopped mid-send; not re-sent), awaiting an operator',
-    registers,
-    async collect() {
-      try {
-        this.set(await sources.unknownEmails());
-      } catch {
-        // MongoDB down: keep the last value; the database alert covers it.
-      }
-    },
-  });
+  countGauge(
+    registry,
+    'email_outcome_unknown',
+    sources.unknownEmails,
+    'Emails whose delivery is unknown (worker stopped mid-send; not re-sent), awaiting an operator',
+  );
   return {
     registry,
     jobsTotal: new Counter({
@@ -104,4 +94,20 @@ export function createWorkerMetrics(sources: MetricSources): WorkerMetrics {
       registers,
     }),
   };
+}
+
+/** A gauge set at scrape time from a count; a failed read keeps the last value. */
+function countGauge(registry: Registry, name: string, read: () => Promise<number>, help: string): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect() {
+      try {
+        this.set(await read());
+      } catch {
+        // keep the last value
+      }
+    },
+  });
 }

@@ -95,8 +95,9 @@ export async function reconcile(ctx: FulfilmentContext, now = new Date()): Promi
     const jobId = emailJobId(email._id);
     // A finished job under this id would make the add a no-op for a day (kept completed jobs): that is
     // an email an operator put back to `pending` after checking it (EmailOutcomeUnknown runbook).
-    const finished = await queues.emails.queue.getJob(jobId);
-    if (finished && ((await finished.isCompleted()) || (await finished.isFailed()))) await finished.remove();
+    const earlier = await queues.emails.queue.getJob(jobId);
+    const state = await earlier?.getState();
+    if (state === 'completed' || state === 'failed') await earlier!.remove();
     await queues.emails.add('send', { outboxId: email._id }, { jobId });
     summary.emailsQueued += 1;
   }
