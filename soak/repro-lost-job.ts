@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolveMongo } from '@simple-shop/dev-services';
 import { ObjectId } from '../packages/db/src/index';
+import { productDoc } from '@simple-shop/testing/fixtures';
 import { startSoakStack } from './stack';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -35,20 +36,9 @@ try {
   const now = new Date();
   const productId = new ObjectId();
   const userId = new ObjectId();
-  await stack.database.collections.products.insertOne({
-    _id: productId,
-    name: 'Repro lamp',
-    description: '',
-    category: 'tests',
-    price: 1000,
-    currency: 'usd',
-    stock: 5,
-    active: true,
-    images: [],
-    attributes: {},
-    createdAt: now,
-    updatedAt: now,
-  });
+  await stack.database.collections.products.insertOne(
+    productDoc({ _id: productId, name: 'Repro lamp', description: '', price: 1000, stock: 5 }),
+  );
   await stack.database.collections.users.insertOne({
     _id: userId,
     email: `repro-${tag}@example.test`,

@@ -11,7 +11,7 @@
  */
 import { ObjectId, type Database } from '@simple-shop/db';
 import { signPayload } from '@simple-shop/stripe-simulator';
-import { TEST_JWT_SECRET } from '@simple-shop/testing';
+import { productDoc, TEST_JWT_SECRET } from '@simple-shop/testing';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -565,21 +565,16 @@ beforeAll(async () => {
     },
   ]);
   const productId = new ObjectId();
-  await database.collections.products.insertOne({
-    _id: productId,
-    name: 'Fuzz product',
-    description: 'for the fuzz test',
-    category: 'tests',
-    price: 1500,
-    currency: 'usd',
-    stock: 50,
-    active: true,
-    images: [],
-    attributes: {},
-    searchTerms: ['fuzz', 'product', 'tests'],
-    createdAt: now,
-    updatedAt: now,
-  });
+  await database.collections.products.insertOne(
+    productDoc({
+      _id: productId,
+      name: 'Fuzz product',
+      description: 'for the fuzz test',
+      price: 1500,
+      stock: 50,
+      searchTerms: ['fuzz', 'product', 'tests'],
+    }),
+  );
   auth = {
     none: {},
     customer: bearer(app, { sub: customerId.toHexString(), role: 'customer' }),

@@ -1,24 +1,15 @@
 /** Shared steps of the end-to-end webhook pipeline tests (real API and worker processes). */
 import { ObjectId, type ProductDoc } from '@simple-shop/db';
-import type { Stack } from '@simple-shop/testing';
+import { productDoc, type Stack } from '@simple-shop/testing';
 
 export async function insertProduct(stack: Stack, overrides: Partial<ProductDoc> = {}): Promise<ProductDoc> {
-  const now = new Date();
-  const product: ProductDoc = {
-    _id: new ObjectId(),
+  const product = productDoc({
     name: `Pipeline product ${Math.random().toString(36).slice(2, 7)}`,
     description: 'for pipeline tests',
-    category: 'tests',
     price: 2500,
-    currency: 'usd',
     stock: 5,
-    active: true,
-    images: [],
-    attributes: {},
-    createdAt: now,
-    updatedAt: now,
     ...overrides,
-  };
+  });
   await stack.database.collections.products.insertOne(product);
   return product;
 }

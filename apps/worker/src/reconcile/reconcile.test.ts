@@ -3,7 +3,7 @@ import { emailJobId, ObjectId, type OrderDoc, type ProductDoc } from '@simple-sh
 import { createOrder } from '@simple-shop/orders';
 import { createStripeClient } from '@simple-shop/payments';
 import { startStripeSimulator, type StripeSimulator } from '@simple-shop/stripe-simulator';
-import { testEnv } from '@simple-shop/testing';
+import { productDoc, testEnv } from '@simple-shop/testing';
 import { pino } from 'pino';
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -32,21 +32,7 @@ afterAll(async () => {
 });
 
 async function product(stock: number): Promise<ProductDoc> {
-  const now = new Date();
-  const doc: ProductDoc = {
-    _id: new ObjectId(),
-    name: 'Reconciled lamp',
-    description: '',
-    category: 'tests',
-    price: 1200,
-    currency: 'usd',
-    stock,
-    active: true,
-    images: [],
-    attributes: {},
-    createdAt: now,
-    updatedAt: now,
-  };
+  const doc = productDoc({ name: 'Reconciled lamp', description: '', price: 1200, stock });
   await deps.database.collections.products.insertOne(doc);
   return doc;
 }
