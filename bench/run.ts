@@ -100,7 +100,7 @@ async function cleanup(): Promise<void> {
   return cleaning;
 }
 
-// `on`, not `once`: Ctrl-C can arrive twice (from the terminal and relayed by tsx), and a second
+// `on`, not `once`: Ctrl-C can arrive more than once (pressed twice, or relayed by a parent), and a second
 // signal without a listener would kill the process before it has cleaned up.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {

@@ -4,8 +4,6 @@
  * then runs the API and the worker with readable logs. Ctrl-C stops everything it started.
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolveMongo, resolveRedis, STAND_IN_WARNING } from '@simple-shop/dev-services';
 import pretty from 'pino-pretty';
@@ -14,10 +12,6 @@ import { startDevStripe } from './dev/stripe';
 import { seedEmbeddedDatabase } from './seed/embedded';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
-
-const require = createRequire(import.meta.url);
-// tsx as a loader in the app's own process (no relaying CLI process in between): signals reach it directly.
-const tsxLoader = pathToFileURL(require.resolve('tsx')).href;
 
 const mongo = await resolveMongo();
 const redis = await resolveRedis();
@@ -50,7 +44,8 @@ Object.assign(env, stripeDev.env, mailDev.env);
 const children: ChildProcess[] = [];
 
 function run(name: string, entry: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', tsxLoader, entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // tsx as a loader in the app's own process, as bench/ does: no relaying CLI process in between.
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const prettyOut = pretty({
     colorize: true,
     translateTime: 'HH:MM:ss.l',

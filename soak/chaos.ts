@@ -67,7 +67,7 @@ export function startChaos(stack: SoakStack, ledger: Ledger, rng: Rng, options: 
     if (!victim) return;
     const event = ledger.chaosEvent(
       'killWorker',
-      `SIGKILL worker-${victim.id} (pid ${victim.process.pid}, node pid ${victim.nodePid() ?? '?'})`,
+      `SIGKILL worker-${victim.id} (pid ${victim.process.pid})`,
     );
     count('killWorker');
     await stack.killWorker(victim);

@@ -24,8 +24,6 @@ export interface SoakWorker {
   id: number;
   process: SpawnedProcess;
   port: number;
-  /** The pid the worker logs (tsx runs it as a child of `process.pid`). */
-  nodePid(): number | undefined;
 }
 
 export interface SoakStack {
@@ -166,13 +164,6 @@ export async function startSoakStack(options: SoakStackOptions): Promise<SoakSta
         id,
         process: proc,
         port,
-        nodePid: () => {
-          for (const line of proc.output().split('\n')) {
-            const match = /"pid":(\d+)/.exec(line);
-            if (match) return Number(match[1]);
-          }
-          return undefined;
-        },
       };
       workers.push(worker);
       return worker;

@@ -90,7 +90,7 @@ function uninstallSignalHandlers(): void {
  * Registers `child` so it is killed when the parent exits or is interrupted.
  * Signal handlers are only installed while at least one tracked child is alive.
  * Pass `group: true` when the child was spawned with `detached: true` (kills its whole group,
- * e.g. tsx and the node process it starts).
+ * e.g. a process and the servers it started).
  */
 export function trackChildProcess(child: ChildProcess, opts: { group?: boolean } = {}): void {
   const r = registry();
