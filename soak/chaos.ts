@@ -65,10 +65,8 @@ export function startChaos(stack: SoakStack, ledger: Ledger, rng: Rng, options: 
   const killWorker = async () => {
     const victim = stack.workers.length ? rng.pick(stack.workers) : undefined;
     if (!victim) return;
-    const event = ledger.chaosEvent(
-      'killWorker',
-      `SIGKILL worker-${victim.id} (pid ${victim.process.pid})`,
-    );
+    const event = ledger.chaosEvent('killWorker', `SIGKILL worker-${victim.id} (pid ${victim.process.pid})`);
+    event.pid = victim.process.pid;
     count('killWorker');
     await stack.killWorker(victim);
     await sleep(rng.int(300, 2000));

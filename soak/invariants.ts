@@ -292,10 +292,7 @@ export function checkInvariants(input: InvariantInput, snap: Snapshot): Invarian
    * than one message delivered.
    */
   const killedPids = new Set(
-    ledger.chaos
-      .filter((c) => c.action === 'killWorker')
-      .map((c) => /node pid (\d+)\)/.exec(c.detail)?.[1])
-      .filter((pid): pid is string => Boolean(pid)),
+    ledger.chaos.filter((c) => c.action === 'killWorker' && c.pid !== undefined).map((c) => String(c.pid)),
   );
   const abandonedByCrash = (doc: { status: string; claimedBy?: string } | undefined): boolean => {
     if (!doc || (doc.status !== 'sending' && doc.status !== 'unknown')) return false;

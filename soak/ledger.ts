@@ -43,6 +43,8 @@ export interface ChaosEvent {
   detail: string;
   /** For outages: when the dependency was back. */
   until?: number;
+  /** For killWorker: the pid of the process that was SIGKILLed (claims in the outbox name it). */
+  pid?: number;
 }
 
 export class Ledger {

@@ -86,7 +86,7 @@ function collectEvidence(stack: SoakStack, invariants: InvariantResult[], ledger
     const claim = /claimed by pid (\d+) at (\S+);/.exec(failure);
     if (claim) {
       const claimedAt = Date.parse(claim[2]!);
-      const kill = ledger.chaos.find((c) => c.action === 'killWorker' && c.detail.includes(`node pid ${claim[1]})`));
+      const kill = ledger.chaos.find((c) => c.action === 'killWorker' && String(c.pid) === claim[1]);
       if (kill) {
         lines.push(
           `→ the claiming worker (pid ${claim[1]}) was SIGKILLed ${kill.at - claimedAt} ms after it claimed the email; nothing settles the claim afterwards`,
