@@ -130,7 +130,8 @@ export async function resetWriteState(
   const c = database.collections;
   await Promise.all([
     c.orders.deleteMany({}),
-    c.orderItems.deleteMany({}),
+    c.reservations.deleteMany({}),
+    c.inventoryAdjustments.deleteMany({}),
     c.payments.deleteMany({}),
     c.webhookEvents.deleteMany({}),
     c.failedWebhooks.deleteMany({}),
@@ -138,7 +139,7 @@ export async function resetWriteState(
     c.idempotencyKeys.deleteMany({}),
     c.carts.deleteMany({}),
   ]);
-  await c.products.updateMany({}, { $set: { stock: BENCH_STOCK }, $unset: { holds: '' } });
+  await c.products.updateMany({}, { $set: { stock: BENCH_STOCK, reserved: 0 }, $unset: { holds: '', applied: '' } });
   await invalidateProducts(redis, keyPrefix, productIds);
   await deleteKeys(redis, `${keyPrefix}:cart:*`);
 }

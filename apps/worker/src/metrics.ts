@@ -9,6 +9,7 @@ export interface WorkerMetrics {
   paymentsSuccess: Counter;
   webhookEvents: Counter<'result'>;
   eventAge: Histogram<'type'>;
+  sweepItems: Counter<'sweep' | 'result'>;
 }
 
 export interface MetricSources {
@@ -91,6 +92,12 @@ export function createWorkerMetrics(sources: MetricSources): WorkerMetrics {
       help: 'Age of a Stripe event when the worker processed it (Stripe created → processed)',
       labelNames: ['type'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+      registers,
+    }),
+    sweepItems: new Counter({
+      name: 'reconcile_items_total',
+      help: 'Documents reconciliation looked at, by sweep and result (unchanged, changed, failed)',
+      labelNames: ['sweep', 'result'],
       registers,
     }),
   };

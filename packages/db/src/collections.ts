@@ -5,10 +5,12 @@ import type {
   FailedWebhookDoc,
   IdempotencyKeyDoc,
   OrderDoc,
-  OrderItemDoc,
+  InventoryAdjustmentDoc,
   PasswordResetTokenDoc,
   PaymentDoc,
   ProductDoc,
+  ReservationDoc,
+  SweepCursorDoc,
   RefreshTokenDoc,
   UserDoc,
   WebhookEventDoc,
@@ -22,7 +24,9 @@ export const COLLECTIONS = {
   products: 'products',
   carts: 'carts',
   orders: 'orders',
-  orderItems: 'order-items',
+  reservations: 'reservations',
+  inventoryAdjustments: 'inventory-adjustments',
+  sweepCursors: 'sweep-cursors',
   payments: 'payments',
   idempotencyKeys: 'idempotency-keys',
   webhookEvents: 'webhook-events',
@@ -37,7 +41,9 @@ export interface Collections {
   products: Collection<ProductDoc>;
   carts: Collection<CartDoc>;
   orders: Collection<OrderDoc>;
-  orderItems: Collection<OrderItemDoc>;
+  reservations: Collection<ReservationDoc>;
+  inventoryAdjustments: Collection<InventoryAdjustmentDoc>;
+  sweepCursors: Collection<SweepCursorDoc>;
   payments: Collection<PaymentDoc>;
   idempotencyKeys: Collection<IdempotencyKeyDoc>;
   webhookEvents: Collection<WebhookEventDoc>;
@@ -53,7 +59,9 @@ export function getCollections(db: Db): Collections {
     products: db.collection<ProductDoc>(COLLECTIONS.products),
     carts: db.collection<CartDoc>(COLLECTIONS.carts),
     orders: db.collection<OrderDoc>(COLLECTIONS.orders),
-    orderItems: db.collection<OrderItemDoc>(COLLECTIONS.orderItems),
+    reservations: db.collection<ReservationDoc>(COLLECTIONS.reservations),
+    inventoryAdjustments: db.collection<InventoryAdjustmentDoc>(COLLECTIONS.inventoryAdjustments),
+    sweepCursors: db.collection<SweepCursorDoc>(COLLECTIONS.sweepCursors),
     payments: db.collection<PaymentDoc>(COLLECTIONS.payments),
     idempotencyKeys: db.collection<IdempotencyKeyDoc>(COLLECTIONS.idempotencyKeys),
     webhookEvents: db.collection<WebhookEventDoc>(COLLECTIONS.webhookEvents),

@@ -48,12 +48,21 @@ export interface ProductDoc {
   category: string;
   price: number;
   currency: string;
-  stock: number; // units available to sell (holds are already taken out)
+  /** Available to sell: on hand minus reserved. What the catalog shows as `stock`; never negative. */
+  stock: number;
+  /** Units reserved by open orders (see `reservations`). On hand = `stock` + `reserved`. */
+  reserved?: number;
   /**
-   * Units held by unpaid orders, keyed by order id. A hold is taken, released or consumed in the
-   * same single-document update that moves `stock`, so each ends exactly once without a transaction.
+   * One marker per reservation whose units are counted in `reserved`, keyed by reservation id. The
+   * marker moves in the same single-document update as the counters, which is what makes each
+   * reservation's effect on the product happen exactly once without a transaction.
    */
   holds?: Record<string, number>;
+  /**
+   * Stock adjustments (restocks, admin changes) applied to the counters but not yet marked applied
+   * on their `inventory-adjustments` record, keyed by adjustment id: an adjustment is applied once.
+   */
+  applied?: Record<string, number>;
   active: boolean;
   deletedAt?: Date;
   images: string[];
@@ -95,15 +104,51 @@ export interface OrderDoc {
   updatedAt: Date;
 }
 
-export interface OrderItemDoc {
-  _id: ObjectId;
+/**
+ * Units of one product reserved by one order line (Medusa's "reservation item"). The product's
+ * `reserved` counter is the sum of its held (and not yet settled) reservations. Lifecycle:
+ * `held` → `consumed` (the order was paid, inside the payment transaction) or `released` (the order
+ * ended unpaid); `settled` turns true once the product's counters reflect the end. The id is
+ * `${orderId}-${productId}-${attempt}`: a late payment after a release takes a new attempt.
+ */
+export interface ReservationDoc {
+  _id: string;
   orderId: ObjectId;
   productId: ObjectId;
-  name: string;
   quantity: number;
-  unitPrice: number;
-  currency: string;
+  status: 'held' | 'consumed' | 'released';
+  settled: boolean;
   createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * The audit record of every stock change that is not a reservation: admin settings and deltas,
+ * restocks after refunds. `pending` until applied to the product (exactly once, through the
+ * product's `applied` marker), `rejected` when it would take available stock below zero.
+ */
+export interface InventoryAdjustmentDoc {
+  _id: string;
+  productId: ObjectId;
+  delta: number;
+  kind: 'set_on_hand' | 'delta' | 'restock';
+  reason: string;
+  /** Who: an admin's user id, or `system:<what>` for restocks. */
+  by: string;
+  orderId?: ObjectId;
+  status: 'pending' | 'applied' | 'rejected';
+  onHandBefore?: number;
+  onHandAfter?: number;
+  createdAt: Date;
+  appliedAt?: Date;
+}
+
+/** Where a paging sweep resumes on its next run (see the worker's reconciliation). */
+export interface SweepCursorDoc {
+  _id: string;
+  /** The sort values of the last document handled; absent: start from the beginning. */
+  after?: unknown[];
+  updatedAt: Date;
 }
 
 export interface PaymentDoc {

@@ -45,14 +45,6 @@ export function outboxIdFor(kind: EmailKind, subjectId: string): string {
 }
 
 /**
- * The BullMQ job ID for an outbox document. BullMQ refuses custom job IDs containing `:` (its key
- * separator), so the outbox ID's `:` becomes `.`; still one job per email.
- */
-export function emailJobId(outboxId: string): string {
-  return `email.${outboxId.replaceAll(':', '.')}`;
-}
-
-/**
  * Writes the email to the outbox unless it is already there (`$setOnInsert` upsert, so a retried
  * producer cannot create a second email or reset a sent one). Pass `session` to make it part of a
  * transaction. Returns the outbox ID to queue.
@@ -81,8 +73,11 @@ export async function recordEmail<K extends EmailKind>(
       { upsert: true, ...(session ? { session } : {}) },
     );
   } catch (error) {
-    // Two concurrent upserts of the same new ID: one inserts, the other hits the unique _id.
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    // Two concurrent upserts of the same new ID: one inserts, the other hits the unique _id. Outside
+    // a transaction that loser's email exists, which is all it wanted. Inside one, the server has
+    // already aborted the transaction: swallowing the error would let the callback carry on in a
+    // dead transaction, so it is rethrown and `withTransaction` retries the whole callback.
+    if (session || (error as { code?: unknown }).code !== 11000) throw error;
   }
   return _id;
 }

@@ -1,10 +1,9 @@
 export * from './documents';
 export { COLLECTIONS, getCollections, type Collections } from './collections';
-export { INDEXES, ensureIndexes } from './indexes';
+export { INDEXES, RETIRED_INDEXES, ensureIndexes } from './indexes';
 export {
   recordEmail,
   outboxIdFor,
-  emailJobId,
   type EmailKind,
   type OrderEmailData,
   type EmailDataByKind,

@@ -2,6 +2,9 @@ import type { Db, IndexDescription } from 'mongodb';
 import { COLLECTIONS } from './collections';
 
 /**
+ * An index whose keys change gets a new name (a real server refuses to redefine a name); the one it
+ * replaces is listed in `RETIRED_INDEXES` and dropped by `pnpm migrate`.
+ *
  * Every index the product relies on, created at start-up (createIndexes is idempotent).
  * Uniqueness rules that protect money and stock live here, not only in code.
  */
@@ -33,9 +36,20 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.orders]: [
     { key: { userId: 1, createdAt: -1, _id: -1 }, name: 'user_newest' },
     { key: { status: 1, createdAt: -1, _id: -1 }, name: 'status_newest' },
-    { key: { status: 1, expiresAt: 1 }, name: 'status_expiry' },
+    // Reconciliation pages through these two with a resume point on (date, _id).
+    { key: { status: 1, expiresAt: 1, _id: 1 }, name: 'status_expiry_id' },
+    { key: { status: 1, updatedAt: 1, _id: 1 }, name: 'status_updated' },
   ],
-  [COLLECTIONS.orderItems]: [{ key: { orderId: 1 }, name: 'order' }],
+  [COLLECTIONS.reservations]: [
+    { key: { orderId: 1 }, name: 'order' },
+    // Reconciliation: held reservations by age, and reservations whose product is not settled yet.
+    { key: { status: 1, createdAt: 1, _id: 1 }, name: 'status_created' },
+    { key: { settled: 1, _id: 1 }, name: 'settled' },
+  ],
+  [COLLECTIONS.inventoryAdjustments]: [
+    { key: { productId: 1, createdAt: -1 }, name: 'product_newest' },
+    { key: { status: 1, createdAt: 1, _id: 1 }, name: 'status_created' },
+  ],
   [COLLECTIONS.payments]: [
     { key: { sessionId: 1 }, name: 'session_unique', unique: true },
     { key: { orderId: 1, createdAt: -1 }, name: 'order' },
@@ -43,14 +57,24 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   ],
   [COLLECTIONS.idempotencyKeys]: [{ key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 }],
   [COLLECTIONS.webhookEvents]: [
-    { key: { status: 1, receivedAt: 1 }, name: 'status_received' },
+    { key: { status: 1, receivedAt: 1, _id: 1 }, name: 'status_received_id' },
     { key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 },
   ],
   [COLLECTIONS.failedWebhooks]: [
     { key: { eventId: 1 }, name: 'event_unique', unique: true },
     { key: { failedAt: -1 }, name: 'failed_desc' },
   ],
-  [COLLECTIONS.emailOutbox]: [{ key: { status: 1, createdAt: 1 }, name: 'status_created' }],
+  [COLLECTIONS.emailOutbox]: [
+    { key: { status: 1, createdAt: 1, _id: 1 }, name: 'status_created_id' },
+    { key: { status: 1, claimedAt: 1, _id: 1 }, name: 'status_claimed_id' },
+  ],
+};
+
+/** Indexes replaced by a longer one above, dropped by the migration. */
+export const RETIRED_INDEXES: Record<string, string[]> = {
+  [COLLECTIONS.orders]: ['status_expiry'],
+  [COLLECTIONS.webhookEvents]: ['status_received'],
+  [COLLECTIONS.emailOutbox]: ['status_created'],
 };
 
 export async function ensureIndexes(db: Db): Promise<void> {

@@ -1,7 +1,7 @@
 import { ObjectId, type Database, type OrderDoc } from '@simple-shop/db';
 import { money, multiply, sum, type CurrencyCode } from '@simple-shop/domain';
 import { InsufficientStockError, OrderError } from './errors';
-import { takeHolds } from './holds';
+import { reserveStock } from './inventory/reservations';
 
 export interface OrderLineRequest {
   productId: ObjectId;
@@ -11,7 +11,7 @@ export interface OrderLineRequest {
 export interface CreateOrderInput {
   userId: ObjectId;
   lines: readonly OrderLineRequest[];
-  /** How long the order may stay unpaid before it expires and its holds are released. */
+  /** How long the order may stay unpaid before it expires and its reservations are released. */
   ttlSeconds: number;
   now?: Date;
 }
@@ -29,12 +29,12 @@ function mergeLines(lines: readonly OrderLineRequest[]): OrderLineRequest[] {
 
 /**
  * Creates an unpaid order: prices and names come from the catalog at this moment (never from
- * the client) and are snapshotted into the order and `order-items`; stock is held first, so an
- * order that exists always has its units. If the process dies between the holds and the insert,
- * the holds belong to an order that does not exist, and reconciliation releases them.
+ * the client) and are snapshotted into the order; stock is reserved first, so an order that
+ * exists always has its units. If the process dies between the reservations and the insert, the
+ * reservations belong to an order that does not exist, and reconciliation releases them.
  */
 export async function createOrder(database: Database, input: CreateOrderInput): Promise<OrderDoc> {
-  const { products, orders, orderItems } = database.collections;
+  const { products, orders } = database.collections;
   const lines = mergeLines(input.lines);
   if (lines.length === 0) throw new OrderError('EMPTY_ORDER', 'An order needs at least one item');
 
@@ -63,8 +63,8 @@ export async function createOrder(database: Database, input: CreateOrderInput): 
   );
 
   const orderId = new ObjectId();
-  const held = await takeHolds(products, orderId, lines);
-  if (!held.ok) throw new InsufficientStockError(held.short);
+  const reserved = await reserveStock(database, orderId, lines);
+  if (!reserved.ok) throw new InsufficientStockError(reserved.short);
 
   const now = input.now ?? new Date();
   const order: OrderDoc = {
@@ -85,17 +85,5 @@ export async function createOrder(database: Database, input: CreateOrderInput): 
     updatedAt: now,
   };
   await orders.insertOne(order);
-  await orderItems.insertMany(
-    order.items.map((item) => ({
-      _id: new ObjectId(),
-      orderId,
-      productId: item.productId,
-      name: item.name,
-      quantity: item.quantity,
-      unitPrice: item.unitPrice,
-      currency,
-      createdAt: now,
-    })),
-  );
   return order;
 }

@@ -1,6 +1,6 @@
-import type { ShortLine } from './holds';
+import type { ShortLine } from './inventory/reservations';
 
-/** Domain failures of order operations; the API maps them to 4xx answers. */
+/** Domain failures of order and stock operations; the API maps them to 4xx answers. */
 export class OrderError extends Error {
   override name = 'OrderError';
   constructor(
@@ -11,7 +11,9 @@ export class OrderError extends Error {
       | 'CURRENCY_MISMATCH'
       | 'INSUFFICIENT_STOCK'
       | 'ORDER_NOT_FOUND'
-      | 'INVALID_STATE',
+      | 'INVALID_STATE'
+      | 'STALE_STOCK'
+      | 'STOCK_RESERVED',
     message: string,
     readonly details?: unknown,
   ) {

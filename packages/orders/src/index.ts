@@ -1,4 +1,19 @@
 export { createOrder, type CreateOrderInput, type OrderLineRequest } from './create-order';
 export { OrderError, InsufficientStockError } from './errors';
-export { takeHolds, releaseHolds, consumeHolds, type HoldLine, type ShortLine } from './holds';
-export { moveOrder, endUnpaidOrder, releaseStaleHolds, type UnpaidEnd } from './transitions';
+export {
+  reservationId,
+  orderHexOfReservation,
+  reserveStock,
+  reserveMissing,
+  consumeReservations,
+  releaseReservations,
+  settleReservations,
+  settleReservation,
+  resolveOrphanHold,
+  type ReserveLine,
+  type ShortLine,
+} from './inventory/reservations';
+export { recordAdjustment, applyAdjustment, clearAppliedMarker, onHandOf, type AdjustmentInput } from './inventory/adjustments';
+export { changeStock, levelsOf, type StockRequest, type InventoryLevels } from './inventory/admin-stock';
+export { moveOrder, endUnpaidOrder, HOLDS_NO_STOCK, type UnpaidEnd } from './transitions';
+export { migrateInventoryToReservations, type MigrationReport } from './migrations/inventory-reservations';

@@ -1,7 +1,7 @@
 import type { ClientSession, ObjectId } from 'mongodb';
 import type { Database, OrderDoc } from '@simple-shop/db';
 import { statusesAllowing, type OrderStatus } from '@simple-shop/domain';
-import { releaseHolds } from './holds';
+import { releaseReservations } from './inventory/reservations';
 
 /**
  * Moves an order to `to` only if its current status allows it (the guard is derived from the
@@ -38,29 +38,26 @@ export type UnpaidEnd = Extract<OrderStatus, 'cancelled' | 'expired' | 'payment_
 
 /**
  * Ends an unpaid order (cancel, session expiry, failed payment) and gives its stock back.
- * The status move is the decision (a concurrent payment and cancel cannot both win); the hold
- * release follows and is idempotent, so repeating this after a crash finishes the job.
- * Returns the order if this call moved it, null if it was not pending payment.
+ * The status move is the decision (a concurrent payment and cancel cannot both win); the release
+ * follows and is idempotent, so repeating it after a crash (reconciliation does) finishes the job.
+ * Returns the order and the products whose stock came back if this call moved it, null if it was
+ * not pending payment.
  */
 export async function endUnpaidOrder(
   database: Database,
   orderId: ObjectId,
   to: UnpaidEnd,
   reason: string,
-): Promise<{ order: OrderDoc; released: number } | null> {
+): Promise<{ order: OrderDoc; released: ObjectId[] } | null> {
   const order = await moveOrder(database, orderId, to, { reason, from: ['pending_payment'] });
   if (!order) return null;
-  const released = await releaseHolds(database.collections.products, orderId, order.items);
+  const released = await releaseReservations(database, orderId);
   return { order, released };
 }
 
 /**
- * Releases holds left behind by an order that ended unpaid (crash between its status move and
- * its release). Pending orders keep theirs; `needs_review` keeps them for the admin's decision;
- * a paid order's holds were consumed in its payment transaction.
+ * Statuses whose orders hold no stock: a `held` reservation of such an order is left over from a
+ * crash (or a late re-reservation that lost) and is released by reconciliation. Pending orders
+ * keep theirs, and `needs_review` keeps them for the admin's decision.
  */
-const ENDED_UNPAID: readonly OrderStatus[] = ['cancelled', 'expired', 'payment_failed', 'refunded'];
-export async function releaseStaleHolds(database: Database, order: OrderDoc): Promise<number> {
-  if (!ENDED_UNPAID.includes(order.status as OrderStatus)) return 0;
-  return releaseHolds(database.collections.products, order._id, order.items);
-}
+export const HOLDS_NO_STOCK: readonly OrderStatus[] = ['cancelled', 'expired', 'payment_failed', 'refunded', 'paid'];

@@ -6,5 +6,5 @@ export {
   MIN_SESSION_SECONDS,
   MAX_SESSION_SECONDS,
 } from './checkout';
-export { refundOrder, refundIdempotencyKey } from './refund-order';
+export { refundIdempotencyKey } from './refunds';
 export { verifyStripeEvent, HANDLED_EVENT_TYPES, isHandledEventType, type HandledEventType } from './webhooks';

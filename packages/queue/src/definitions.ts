@@ -70,6 +70,8 @@ export const StripeEventPayload = Type.Union([
       kind: Type.Literal('webhook'),
       eventId: Type.String({ minLength: 1, maxLength: 255 }),
       type: Type.String({ maxLength: 255 }),
+      /** Set on an operator's replay of a dead letter: the replay number (see job-ids.ts). */
+      replay: Type.Optional(Type.Integer({ minimum: 1 })),
       correlationId: Type.Optional(Type.String()),
     },
     { additionalProperties: false },

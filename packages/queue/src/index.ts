@@ -21,3 +21,4 @@ export {
   type TypedQueue,
 } from './queues';
 export { closeQueuesAndRedis } from './shutdown';
+export { webhookJobId, webhookReplayJobId, sessionJobId, emailJobId } from './job-ids';

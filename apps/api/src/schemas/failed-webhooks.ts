@@ -8,7 +8,7 @@ import { Cursor, Limit, ObjectIdString } from './common';
  * - the worker, when a webhook job fails for the last time, writes one document per event
  *   (`eventId` is unique): `error` = last error, `attempts` = every attempt `{at, error}`, `failedAt`;
  * - `POST /api/admin/failed-webhooks/:id/replay` (the API) sets `replayedAt`, increments `replayCount`,
- *   records `replayJobId` = `${eventId}-replay-${replayCount}`, puts the `webhook-events` document back
+ *   records `replayJobId` = `${eventId}.replay.${replayCount}`, puts the `webhook-events` document back
  *   to `status: 'received'` and queues `{kind: 'webhook', eventId, type, correlationId}` under that job ID;
  * - the worker, when it processes a replayed event successfully (or finds it already applied), sets
  *   `resolvedAt`; a resolved dead letter is never replayed again (409). When the replay fails for the
@@ -48,7 +48,7 @@ export const FailedWebhook = Type.Object(
     ),
     replayCount: Type.Integer({ minimum: 0, description: 'accepted replays so far (set by the replay route)' }),
     lastReplayJobId: Type.Optional(
-      Type.String({ description: 'BullMQ job ID of the last replay: `${eventId}-replay-${replayCount}`' }),
+      Type.String({ description: 'BullMQ job ID of the last replay: `${eventId}.replay.${replayCount}`' }),
     ),
     status: FailedWebhookStatus,
   },
@@ -71,7 +71,7 @@ export const ReplayAccepted = Type.Object(
   {
     id: ObjectIdString,
     eventId: Type.String(),
-    jobId: Type.String({ description: '`${eventId}-replay-${replayCount}` in the stripe-events queue' }),
+    jobId: Type.String({ description: '`${eventId}.replay.${replayCount}` in the stripe-events queue' }),
     replayCount: Type.Integer({ minimum: 1 }),
   },
   {

@@ -72,6 +72,19 @@ export const ProductDto = Type.Object(
 );
 export type ProductDto = Static<typeof ProductDto>;
 
+/** What admins see of a product: the shopper's view plus the inventory levels behind `stock`. */
+export const AdminProductDto = Type.Composite(
+  [
+    ProductDto,
+    Type.Object({
+      onHand: Type.Integer({ description: 'Units on hand: available (`stock`) + reserved' }),
+      reserved: Type.Integer({ description: 'Units reserved by open (unpaid) orders' }),
+    }),
+  ],
+  { description: 'A catalog product with its inventory levels' },
+);
+export type AdminProductDto = Static<typeof AdminProductDto>;
+
 export const ProductCreateBody = Type.Object(
   {
     name: Name,
@@ -95,7 +108,18 @@ export const ProductUpdateBody = Type.Object(
     category: Type.Optional(CategorySlug),
     price: Type.Optional(Price),
     currency: Type.Optional(CurrencyCodeSchema),
-    stock: Type.Optional(Stock),
+    stock: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: MAX_STOCK,
+        description:
+          'Units on hand. Units reserved by open orders stay reserved, so shoppers then see this minus the ' +
+          'reserved units; 409 STOCK_RESERVED if fewer than are reserved. Applied as a delta, audited.',
+      }),
+    ),
+    expectedOnHand: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'With `stock`: the on-hand count the edit was based on (409 STALE_STOCK if it changed)' }),
+    ),
     active: Type.Optional(Type.Boolean()),
     images: Type.Optional(Images),
     attributes: Type.Optional(Attributes),

@@ -1,9 +1,10 @@
 import { ObjectId } from '@simple-shop/db';
+import { PermanentOutcomeError } from '@simple-shop/order-outcomes';
 import type { Stripe } from '@simple-shop/payments';
 import type { StripeEventPayload } from '@simple-shop/queue';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { WorkerDependencies } from '../deps';
-import { completeCheckout } from '../fulfilment/complete-checkout';
+import { completeSession } from '../fulfilment/complete-session';
 import type { FulfilmentContext } from '../fulfilment/context';
 import { PermanentError } from '../fulfilment/errors';
 import { handleStripeEvent } from '../fulfilment/handle-event';
@@ -39,10 +40,11 @@ export function stripeEventsHandler(deps: WorkerDependencies, metrics: WorkerMet
         ? await processSession(ctx, job.data.sessionId)
         : await processWebhook(ctx, job, job.data.eventId);
     } catch (error) {
-      const final = error instanceof PermanentError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const permanent = error instanceof PermanentError || error instanceof PermanentOutcomeError;
+      const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (job.data.kind === 'webhook') await recordFailure(ctx, job, job.data.eventId, error, final);
       log.warn({ err: error, final }, final ? 'stripe job failed for good' : 'stripe job failed; will retry');
-      if (error instanceof PermanentError) throw new UnrecoverableError(error.message);
+      if (permanent) throw new UnrecoverableError((error as Error).message);
       throw error;
     }
   };
@@ -51,7 +53,7 @@ export function stripeEventsHandler(deps: WorkerDependencies, metrics: WorkerMet
 async function processSession(ctx: FulfilmentContext, sessionId: string) {
   if (!ctx.deps.stripe) throw new PermanentError('Stripe is not configured');
   const session = await ctx.deps.stripe.checkout.sessions.retrieve(sessionId);
-  return { outcome: await completeCheckout(ctx, session) };
+  return { outcome: await completeSession(ctx, session) };
 }
 
 async function processWebhook(ctx: FulfilmentContext, job: Job<StripeEventPayload>, eventId: string) {
@@ -79,7 +81,7 @@ async function processWebhook(ctx: FulfilmentContext, job: Job<StripeEventPayloa
     { _id: eventId },
     { $set: { status: ignored ? 'ignored' : 'processed', processedAt: now, outcome }, $inc: { attempts: 1 } },
   );
-  if (String(job.id).includes('-replay-')) {
+  if (job.data.kind === 'webhook' && job.data.replay !== undefined) {
     await failedWebhooks.updateOne({ eventId, resolvedAt: { $exists: false } }, { $set: { resolvedAt: now } });
   }
   ctx.metrics.webhookEvents.inc({ result: ignored ? 'ignored' : 'processed' });

@@ -1,6 +1,7 @@
+import { emailJobId, sessionJobId } from '@simple-shop/queue';
 import { loadConfig } from '@simple-shop/config';
-import { emailJobId, ObjectId, type OrderDoc, type ProductDoc } from '@simple-shop/db';
-import { createOrder } from '@simple-shop/orders';
+import { ObjectId, type OrderDoc, type ProductDoc } from '@simple-shop/db';
+import { createOrder, reservationId } from '@simple-shop/orders';
 import { createStripeClient } from '@simple-shop/payments';
 import { startStripeSimulator, type StripeSimulator } from '@simple-shop/stripe-simulator';
 import { productDoc, testEnv } from '@simple-shop/testing';
@@ -89,7 +90,7 @@ describe('reconcile', () => {
     );
     await reconcile(ctx);
     expect((await deps.database.collections.orders.findOne({ _id: order._id }))?.status).toBe('pending_payment');
-    const job = await deps.queues.stripeEvents.queue.getJob(`session-${sessionId}`);
+    const job = await deps.queues.stripeEvents.queue.getJob(sessionJobId(sessionId));
     expect(job?.data).toMatchObject({ kind: 'session', sessionId });
     expect(await stock(p._id)).toEqual({ stock: 4, held: 1 });
   });
@@ -104,30 +105,38 @@ describe('reconcile', () => {
     );
     const summary = await reconcile(ctx);
     expect(summary.sessionsChecked).toBeGreaterThanOrEqual(1);
-    expect(await deps.queues.stripeEvents.queue.getJob(`session-${sessionId}`)).toBeTruthy();
+    expect(await deps.queues.stripeEvents.queue.getJob(sessionJobId(sessionId))).toBeTruthy();
   });
 
   it('frees holds left by ended orders and by orders that were never written', async () => {
     const p = await product(10);
     const { order } = await orderWithSession(p, 3);
-    // A crash after the status move, before the release: the order is cancelled, the hold remains.
+    // A crash after the status move, before the release: the order is cancelled, the reservation held.
     await deps.database.collections.orders.updateOne({ _id: order._id }, { $set: { status: 'cancelled' } });
-    // A crash between taking a hold and inserting its order, long ago.
+    await deps.database.collections.reservations.updateMany(
+      { orderId: order._id },
+      { $set: { createdAt: new Date(Date.now() - 3600_000) } },
+    );
+    // A crash between reserving on the product and writing the reservation and its order, long ago.
     const ghost = ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 3600);
     await deps.database.collections.products.updateOne(
       { _id: p._id },
-      { $inc: { stock: -2 }, $set: { [`holds.${ghost.toHexString()}`]: 2 } },
+      { $inc: { stock: -2, reserved: 2 }, $set: { [`holds.${reservationId(ghost, p._id)}`]: 2 } },
     );
-    // And a fresh order-less hold (its order may still be being written): left alone.
+    // And a fresh record-less marker (its order may still be being written): left alone.
     const fresh = new ObjectId();
     await deps.database.collections.products.updateOne(
       { _id: p._id },
-      { $inc: { stock: -1 }, $set: { [`holds.${fresh.toHexString()}`]: 1 } },
+      { $inc: { stock: -1, reserved: 1 }, $set: { [`holds.${reservationId(fresh, p._id)}`]: 1 } },
     );
     expect(await stock(p._id)).toEqual({ stock: 4, held: 6 });
 
     const summary = await reconcile(ctx);
-    expect(summary.holdsReleased).toBeGreaterThanOrEqual(2);
+    expect(summary.holdsReleased).toBe(2);
+    expect(await stock(p._id)).toEqual({ stock: 9, held: 1 });
+    expect((await deps.database.collections.products.findOne({ _id: p._id }))?.reserved).toBe(1);
+    // Running it again changes nothing more.
+    expect((await reconcile(ctx)).holdsReleased).toBe(0);
     expect(await stock(p._id)).toEqual({ stock: 9, held: 1 });
   });
 

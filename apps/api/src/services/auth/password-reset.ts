@@ -1,4 +1,5 @@
-import { emailJobId, ObjectId, recordEmail, type Collections, type UserDoc } from '@simple-shop/db';
+import { emailJobId } from '@simple-shop/queue';
+import { ObjectId, recordEmail, type Collections, type UserDoc } from '@simple-shop/db';
 import type { EmailPayload, TypedQueue } from '@simple-shop/queue';
 import type { FastifyBaseLogger } from 'fastify';
 import { HttpError } from '../../lib/http-error';

@@ -56,6 +56,7 @@ export class ProductRepository {
       price: input.price,
       currency: input.currency,
       stock: input.stock,
+      reserved: 0,
       active: input.active,
       images: [...input.images],
       attributes: { ...input.attributes },

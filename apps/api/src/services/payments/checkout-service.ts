@@ -1,3 +1,4 @@
+import { sessionJobId } from '@simple-shop/queue';
 import type { OrderDoc } from '@simple-shop/db';
 import { checkoutIdempotencyKey, checkoutSessionParams, sessionExpiry, type Stripe } from '@simple-shop/payments';
 import type { AppDependencies } from '../../deps';
@@ -102,7 +103,7 @@ export async function verifyCheckout(deps: AppDependencies, userId: string, sess
       await deps.queues.stripeEvents.add(
         'complete-session',
         { kind: 'session', sessionId, correlationId },
-        { jobId: `session-${sessionId}` },
+        { jobId: sessionJobId(sessionId) },
       );
     } catch {
       // Redis unavailable: the webhook, or reconciliation's paid-session check, completes it.

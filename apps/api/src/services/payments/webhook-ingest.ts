@@ -1,3 +1,4 @@
+import { webhookJobId } from '@simple-shop/queue';
 import { verifyStripeEvent } from '@simple-shop/payments';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { HttpError } from '../../lib/http-error';
@@ -76,7 +77,7 @@ async function enqueue(
     await app.deps.queues.stripeEvents.add(
       'webhook',
       { kind: 'webhook', eventId, type, correlationId },
-      { jobId: eventId },
+      { jobId: webhookJobId(eventId) },
     );
     await app.deps.database.collections.webhookEvents.updateOne(
       { _id: eventId, status: 'received' },

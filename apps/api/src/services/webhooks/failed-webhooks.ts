@@ -1,3 +1,4 @@
+import { webhookReplayJobId } from '@simple-shop/queue';
 import type { FailedWebhookDoc, ObjectId } from '@simple-shop/db';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Collection, Filter } from 'mongodb';
@@ -113,7 +114,7 @@ export async function replayFailedWebhook(
 
   const seen = doc.replayCount ?? 0;
   const replayCount = seen + 1;
-  const jobId = `${doc.eventId}-replay-${replayCount}`;
+  const jobId = webhookReplayJobId(doc.eventId, replayCount);
   const versionGuard: Filter<ReplayableFailedWebhookDoc> =
     seen === 0 ? { $or: [{ replayCount: { $exists: false } }, { replayCount: 0 }] } : { replayCount: seen };
   // A guarded updateOne is the claim (atomic on MongoDB and on the offline stand-in alike).
@@ -129,7 +130,7 @@ export async function replayFailedWebhook(
     await webhookEvents.updateOne({ _id: doc.eventId }, { $set: { status: 'received' } });
     await deps.queues.stripeEvents.add(
       'webhook',
-      { kind: 'webhook', eventId: doc.eventId, type: doc.type, correlationId: context.correlationId },
+      { kind: 'webhook', eventId: doc.eventId, type: doc.type, replay: replayCount, correlationId: context.correlationId },
       { jobId },
     );
   } catch (error) {

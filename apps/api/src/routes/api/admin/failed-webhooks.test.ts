@@ -1,4 +1,5 @@
 import { ObjectId, type FailedWebhookDoc, type WebhookEventDoc } from '@simple-shop/db';
+import { webhookReplayJobId } from '@simple-shop/queue';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bearer, buildTestApp } from '../../../test-support';
@@ -171,7 +172,7 @@ describe('POST /api/admin/failed-webhooks/:id/replay', () => {
       headers: { ...admin(), 'x-request-id': 'replay-req-1' },
     });
     expect(res.statusCode).toBe(202);
-    const jobId = `${doc.eventId}-replay-1`;
+    const jobId = webhookReplayJobId(doc.eventId, 1);
     expect(res.json()).toEqual({ id: doc._id.toHexString(), eventId: doc.eventId, jobId, replayCount: 1 });
 
     expect(await stripeJobs()).toEqual([
@@ -182,6 +183,7 @@ describe('POST /api/admin/failed-webhooks/:id/replay', () => {
           kind: 'webhook',
           eventId: doc.eventId,
           type: 'checkout.session.completed',
+          replay: 1,
           correlationId: 'replay-req-1',
         },
       },
@@ -208,12 +210,12 @@ describe('POST /api/admin/failed-webhooks/:id/replay', () => {
       expect(r.statusCode).toBe(409);
       expect(['REPLAY_IN_PROGRESS', 'REPLAY_PENDING']).toContain(r.json().error.code);
     }
-    expect((await stripeJobs()).map((j) => j.id)).toEqual([`${doc.eventId}-replay-1`]);
+    expect((await stripeJobs()).map((j) => j.id)).toEqual([webhookReplayJobId(doc.eventId, 1)]);
     expect((await app.deps.database.collections.failedWebhooks.findOne({ _id: doc._id }))?.replayCount).toBe(1);
 
     const again = await replay(id);
     expect(again.statusCode).toBe(409);
-    expect(again.json().error).toMatchObject({ code: 'REPLAY_PENDING', details: { jobId: `${doc.eventId}-replay-1` } });
+    expect(again.json().error).toMatchObject({ code: 'REPLAY_PENDING', details: { jobId: webhookReplayJobId(doc.eventId, 1) } });
     expect(await stripeJobs()).toHaveLength(1);
   });
 
@@ -223,7 +225,7 @@ describe('POST /api/admin/failed-webhooks/:id/replay', () => {
     const id = doc._id.toHexString();
     expect((await replay(id)).statusCode).toBe(202);
     // The worker's last attempt of the replay fails: the job leaves the pending states.
-    const job = await app.deps.queues.stripeEvents.queue.getJob(`${doc.eventId}-replay-1`);
+    const job = await app.deps.queues.stripeEvents.queue.getJob(webhookReplayJobId(doc.eventId, 1));
     await job!.remove();
     await app.deps.database.collections.failedWebhooks.updateOne(
       { _id: doc._id },
@@ -233,8 +235,8 @@ describe('POST /api/admin/failed-webhooks/:id/replay', () => {
 
     const second = await replay(id);
     expect(second.statusCode).toBe(202);
-    expect(second.json()).toMatchObject({ jobId: `${doc.eventId}-replay-2`, replayCount: 2 });
-    expect((await stripeJobs()).map((j) => j.id)).toEqual([`${doc.eventId}-replay-2`]);
+    expect(second.json()).toMatchObject({ jobId: webhookReplayJobId(doc.eventId, 2), replayCount: 2 });
+    expect((await stripeJobs()).map((j) => j.id)).toEqual([webhookReplayJobId(doc.eventId, 2)]);
     expect((await app.deps.database.collections.webhookEvents.findOne({ _id: doc.eventId }))?.status).toBe('received');
   });
 

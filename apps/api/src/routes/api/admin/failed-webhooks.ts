@@ -41,7 +41,7 @@ const failedWebhooks: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['admin'],
         summary: 'Replay a failed webhook',
         description:
-          'Puts the stored event back to `received` and queues it again (job `${eventId}-replay-${n}`). ' +
+          'Puts the stored event back to `received` and queues it again (job `${eventId}.replay.${n}`). ' +
           'One replay at a time: 409 `REPLAY_PENDING` while the previous replay is queued or running, ' +
           '`REPLAY_IN_PROGRESS` when another replay won the race, `ALREADY_RESOLVED` once resolved, ' +
           '`EVENT_NOT_STORED` when the event is gone from `webhook-events`.',

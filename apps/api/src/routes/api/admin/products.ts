@@ -2,12 +2,21 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../../lib/http-error';
 import { errorResponses } from '../../../schemas/error';
-import { ProductCreateBody, ProductDto, ProductIdParams, ProductUpdateBody } from '../../../schemas/products';
+import { StockChangeBody, StockLevels } from '../../../schemas/inventory';
+import { AdminProductDto, ProductCreateBody, ProductIdParams, ProductUpdateBody } from '../../../schemas/products';
 import { catalogFor } from '../../../services/catalog/index';
+import {
+  adminProduct,
+  changeProductStock,
+  ObjectId,
+  stockLevels,
+  stockRequestFromBody,
+} from '../../../services/catalog/stock-service';
 
 /**
  * /api/admin/products (admin role only). Every write invalidates the product's cached copy and all
- * cached list/search pages before it answers, so the next shopper read shows the change.
+ * cached list/search pages before it answers, so the next shopper read shows the change. Stock is
+ * changed as audited deltas (see services/catalog/stock-service.ts): never a plain overwrite.
  */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const catalog = catalogFor(app.deps, app.log);
@@ -21,7 +30,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         ...admin,
         summary: 'Create a product',
         body: ProductCreateBody,
-        response: { 201: ProductDto, ...errorResponses },
+        response: { 201: AdminProductDto, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -37,7 +46,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         images: body.images ?? [],
         attributes: body.attributes ?? {},
       });
-      return reply.status(201).send(product);
+      return reply.status(201).send(await adminProduct(app.deps, new ObjectId(product.id)));
     },
   );
 
@@ -50,13 +59,57 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Update a product (the fields sent replace the stored ones)',
         params: ProductIdParams,
         body: ProductUpdateBody,
-        response: { 200: ProductDto, ...errorResponses },
+        response: { 200: AdminProductDto, ...errorResponses },
       },
     },
     async (request) => {
-      const product = await catalog.updateProduct(request.params.id, request.body);
-      if (!product) throw notFound('Product');
-      return product;
+      const { stock, expectedOnHand, ...fields } = request.body;
+      const id = new ObjectId(request.params.id);
+      if (stock !== undefined) {
+        await changeProductStock(app.deps, id, {
+          onHand: stock,
+          ...(expectedOnHand !== undefined ? { expectedOnHand } : {}),
+          reason: 'product edit',
+          by: request.user.sub,
+        });
+      }
+      if (Object.keys(fields).length > 0 && !(await catalog.updateProduct(request.params.id, fields))) {
+        throw notFound('Product');
+      }
+      return adminProduct(app.deps, id);
+    },
+  );
+
+  app.get(
+    '/:id/stock',
+    {
+      onRequest: app.requireAdmin,
+      schema: {
+        ...admin,
+        summary: "A product's inventory: on hand, reserved, available, and its latest stock changes",
+        params: ProductIdParams,
+        response: { 200: StockLevels, ...errorResponses },
+      },
+    },
+    async (request) => stockLevels(app.deps, new ObjectId(request.params.id)),
+  );
+
+  app.post(
+    '/:id/stock',
+    {
+      onRequest: app.requireAdmin,
+      schema: {
+        ...admin,
+        summary: 'Change stock: set units on hand (optionally against the count you saw) or apply a delta, with a reason',
+        params: ProductIdParams,
+        body: StockChangeBody,
+        response: { 200: StockLevels, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const id = new ObjectId(request.params.id);
+      await changeProductStock(app.deps, id, stockRequestFromBody(request.body, request.user.sub));
+      return stockLevels(app.deps, id);
     },
   );
 

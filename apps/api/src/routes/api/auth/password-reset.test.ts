@@ -1,5 +1,6 @@
+import { emailJobId } from '@simple-shop/queue';
 import { loadConfig } from '@simple-shop/config';
-import { emailJobId, type EmailOutboxDoc } from '@simple-shop/db';
+import { type EmailOutboxDoc } from '@simple-shop/db';
 import { testEnv, waitFor } from '@simple-shop/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

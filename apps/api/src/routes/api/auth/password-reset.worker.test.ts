@@ -1,5 +1,5 @@
+import { emailJobId } from '@simple-shop/queue';
 import { loadConfig } from '@simple-shop/config';
-import { emailJobId } from '@simple-shop/db';
 import { spawnProcess, testEnv, waitFor, type SpawnedProcess } from '@simple-shop/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -111,8 +111,8 @@ const orders: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const order = await findOwnOrder(app.deps, request.user.sub, parseObjectId(request.params.id));
-      const result = await cancelOrder(app.deps, order);
-      await app.afterStockChange(result.items.map((i) => i.productId.toHexString()));
+      const { order: result, stockChanged } = await cancelOrder(app.deps, order, request.log);
+      await app.afterStockChange(stockChanged);
       request.log.info({ orderId: result._id.toHexString(), status: result.status }, 'order cancel requested');
       return toOrderDto(result);
     },

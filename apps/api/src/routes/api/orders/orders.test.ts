@@ -1,3 +1,4 @@
+import { sessionJobId } from '@simple-shop/queue';
 import { ObjectId } from '@simple-shop/db';
 import { endUnpaidOrder } from '@simple-shop/orders';
 import type { FastifyInstance } from 'fastify';
@@ -134,9 +135,15 @@ describe('order contents', () => {
       { productId: a!._id.toHexString(), name: a!.name, quantity: 3, unitPrice: 1250, lineTotal: 3750 },
       { productId: b!._id.toHexString(), name: b!.name, quantity: 3, unitPrice: 99, lineTotal: 297 },
     ]);
-    expect(
-      await app.deps.database.collections.orderItems.countDocuments({ orderId: new ObjectId(body.id as string) }),
-    ).toBe(2);
+    const reservations = await app.deps.database.collections.reservations
+      .find({ orderId: new ObjectId(body.id as string) })
+      .toArray();
+    expect(reservations.map((r) => [r.productId.toHexString(), r.quantity, r.status]).sort()).toEqual(
+      [
+        [a!._id.toHexString(), 3, 'held'],
+        [b!._id.toHexString(), 3, 'held'],
+      ].sort(),
+    );
   });
 
   it('refuses deleted, inactive and unknown products without holding anything', async () => {
@@ -326,7 +333,7 @@ describe('checkout through the simulator', () => {
       paymentStatus: 'paid',
       sessionStatus: 'complete',
     });
-    const job = await app.deps.queues.stripeEvents.queue.getJob(`session-${sessionId}`);
+    const job = await app.deps.queues.stripeEvents.queue.getJob(sessionJobId(sessionId));
     expect(job?.data).toMatchObject({ kind: 'session', sessionId });
   });
 

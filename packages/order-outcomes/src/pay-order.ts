@@ -1,0 +1,171 @@
+import { ObjectId, type OrderDoc } from '@simple-shop/db';
+import type { OrderStatus } from '@simple-shop/domain';
+import {
+  consumeReservations,
+  moveOrder,
+  releaseReservations,
+  reserveMissing,
+  settleReservations,
+  type ShortLine,
+} from '@simple-shop/orders';
+import type { Stripe } from '@simple-shop/payments';
+import { PermanentOutcomeError, result, type OutcomeDeps, type OutcomeLog, type OutcomeResult } from './deps';
+import { recordOrderEmail } from './order-emails';
+import { refundOrder } from './refund';
+
+export type PaymentOutcome =
+  | 'paid'
+  | 'already_paid'
+  | 'awaiting_payment'
+  | 'amount_mismatch'
+  | 'refunded_out_of_stock'
+  | 'not_payable';
+
+/** A payment may arrive after the order ended unpaid: it is still honoured (or refunded). */
+export const PAYABLE_FROM: readonly OrderStatus[] = ['pending_payment', 'payment_failed', 'cancelled', 'expired'];
+
+/** The order a Checkout Session pays for; a session without one can never be processed. */
+export function orderIdOf(session: Pick<Stripe.Checkout.Session, 'id' | 'metadata' | 'client_reference_id'>): ObjectId {
+  const ref = session.metadata?.orderId ?? session.client_reference_id;
+  if (!ref || !/^[0-9a-f]{24}$/i.test(ref)) {
+    throw new PermanentOutcomeError(`session ${session.id} carries no order reference`);
+  }
+  return new ObjectId(ref);
+}
+
+/**
+ * A reservation was released between the re-reservation and the payment transaction (a
+ * concurrent expiry). Retrying re-reserves, so this is not permanent.
+ */
+export class ReservationLostError extends Error {
+  override name = 'ReservationLostError';
+}
+
+const paymentIntentIdOf = (session: Stripe.Checkout.Session) =>
+  typeof session.payment_intent === 'string' ? session.payment_intent : (session.payment_intent?.id ?? undefined);
+
+/**
+ * The one completion path for a paid Checkout Session (webhook `completed` /
+ * `async_payment_succeeded`, verify-session, reconciliation). In ONE transaction: the order moves
+ * to `paid`, its reservations are consumed, the payment is recorded and the confirmation email is
+ * put in the outbox — all or nothing, and no product document is written in it. Repeating it
+ * changes nothing. If the order's stock is gone (its reservation lapsed and the units were sold),
+ * the payment is refunded instead and the customer told.
+ */
+export async function payOrder(
+  deps: OutcomeDeps,
+  session: Stripe.Checkout.Session,
+): Promise<OutcomeResult<PaymentOutcome>> {
+  const { database } = deps;
+  const orderId = orderIdOf(session);
+  if (session.payment_status !== 'paid') return result('awaiting_payment');
+  const order = await database.collections.orders.findOne({ _id: orderId });
+  // Retryable: Stripe can be faster than our own write (or replication) of the order.
+  if (!order) throw new Error(`order ${orderId.toHexString()} not found`);
+  const log = deps.log.child({ orderId: orderId.toHexString(), sessionId: session.id });
+
+  if (order.status === 'paid') return result('already_paid');
+  if (order.status === 'refunded' || order.status === 'needs_review') return result('not_payable');
+  if (session.amount_total !== order.total || session.currency !== order.currency) {
+    return holdForReview(deps, order, session, log);
+  }
+
+  const { short, retaken } = await reserveMissing(database, orderId, order.items);
+  if (short.length > 0) return refundOutOfStock(deps, order, session, short);
+
+  const paymentIntentId = paymentIntentIdOf(session);
+  const now = new Date();
+  const paid = await database.transaction(async (tx) => {
+    const moved = await moveOrder(database, orderId, 'paid', {
+      from: PAYABLE_FROM,
+      set: { paidAt: now },
+      session: tx,
+      reason: 'payment succeeded',
+    });
+    if (!moved) return null; // another delivery got here first
+    const missing = await consumeReservations(database, orderId, moved.items, tx);
+    if (missing.length > 0) throw new ReservationLostError(`reservations of order ${orderId.toHexString()} were released`);
+    await database.collections.payments.updateOne(
+      { sessionId: session.id },
+      {
+        $set: {
+          status: 'succeeded',
+          ...(paymentIntentId ? { paymentIntentId } : {}),
+          amount: session.amount_total ?? moved.total,
+          updatedAt: now,
+        },
+        $setOnInsert: {
+          orderId,
+          userId: moved.userId,
+          provider: 'stripe',
+          sessionId: session.id,
+          currency: moved.currency,
+          createdAt: now,
+        },
+      },
+      { upsert: true, session: tx },
+    );
+    const outboxId = await recordOrderEmail(database, 'order_confirmation', moved, {}, tx);
+    return { order: moved, outboxId };
+  });
+  if (!paid) {
+    // Paid by another delivery: anything this call re-reserved is surplus.
+    const released = retaken.length > 0 ? await releaseReservations(database, orderId) : [];
+    return result('already_paid', null, [], [...retaken, ...released]);
+  }
+  // The sold units leave `reserved` on their products now; available stock does not change.
+  await settleReservations(database, orderId);
+  log.info({ total: order.total, currency: order.currency }, 'order paid');
+  return result('paid', paid.order, [paid.outboxId], retaken);
+}
+
+async function holdForReview(
+  deps: OutcomeDeps,
+  order: OrderDoc,
+  session: Stripe.Checkout.Session,
+  log: OutcomeLog,
+): Promise<OutcomeResult<PaymentOutcome>> {
+  const moved = await moveOrder(deps.database, order._id, 'needs_review', {
+    reason: `amount mismatch: paid ${session.amount_total} ${session.currency}, order ${order.total} ${order.currency}`,
+    from: PAYABLE_FROM,
+  });
+  if (moved) {
+    log.error(
+      {
+        alert: 'payment_amount_mismatch',
+        paid: session.amount_total,
+        paidCurrency: session.currency,
+        expected: order.total,
+        expectedCurrency: order.currency,
+      },
+      'ALERT: paid amount does not match the order; order moved to needs_review, stock untouched',
+    );
+  }
+  return result('amount_mismatch', moved);
+}
+
+/** Paid, but the stock went to someone else while the reservation had lapsed: refund, once. */
+async function refundOutOfStock(
+  deps: OutcomeDeps,
+  order: OrderDoc,
+  session: Stripe.Checkout.Session,
+  short: ShortLine[],
+): Promise<OutcomeResult<PaymentOutcome>> {
+  const paymentIntentId = paymentIntentIdOf(session);
+  if (!deps.stripe || !paymentIntentId) throw new Error('cannot refund: Stripe or the payment intent is missing');
+  const reason = `paid after the reservation lapsed and ${short.length} item(s) sold out`;
+  const refunded = await refundOrder(deps, order, {
+    reason,
+    restock: false,
+    from: PAYABLE_FROM,
+    by: 'system:out-of-stock',
+    paymentIntentId,
+    session,
+  });
+  if (refunded.outcome !== 'refunded') return result('not_payable', null, [], refunded.stockChanged);
+  deps.log.warn(
+    { orderId: order._id.toHexString(), missing: short.map((s) => s.productId) },
+    'paid order refunded: out of stock',
+  );
+  return { ...refunded, outcome: 'refunded_out_of_stock' };
+}
