@@ -11,4 +11,4 @@ export {
 } from './email-outbox';
 export { TRANSACTION_OPTIONS, createTransactionRunner, type TransactionRunner } from './transaction';
 export { connectDatabase, createMongoClient, type Database, type ConnectOptions } from './connect';
-export { ObjectId, type ClientSession } from 'mongodb';
+export { ObjectId, type ClientSession, type CommandStartedEvent } from 'mongodb';

@@ -220,3 +220,105 @@ describe('reconcile', () => {
     expect((await deps.queues.stripeEvents.queue.getJob(id))?.data).toMatchObject({ kind: 'webhook', eventId: id });
   });
 });
+
+describe('every sweep reaches every document', () => {
+  it('a stale reservation behind 5,100 healthy ones is released within a few runs', async () => {
+    const p = await product(10);
+    const old = new Date(Date.now() - 3600_000);
+    // 5,100 held reservations of live unpaid orders (they stay matching run after run)...
+    const live = Array.from({ length: 5100 }, (_, i) => ({
+      _id: `${new ObjectId().toHexString()}-${p._id.toHexString()}-1`,
+      orderId: new ObjectId(),
+      productId: p._id,
+      quantity: 1,
+      status: 'held' as const,
+      settled: false,
+      createdAt: new Date(old.getTime() + i),
+      updatedAt: old,
+    }));
+    await deps.database.collections.orders.insertMany(
+      live.map((r) => ({
+        _id: r.orderId,
+        userId: new ObjectId(),
+        status: 'pending_payment',
+        items: [{ productId: p._id, name: 'x', quantity: 1, unitPrice: 1 }],
+        total: 1,
+        currency: 'usd',
+        expiresAt: new Date(Date.now() + 3600_000),
+        history: [],
+        createdAt: old,
+        updatedAt: new Date(),
+      })),
+    );
+    await deps.database.collections.reservations.insertMany(live);
+    // ...and behind all of them, one of an order that was cancelled before its release ran.
+    const { order } = await orderWithSession(p, 2);
+    await deps.database.collections.orders.updateOne({ _id: order._id }, { $set: { status: 'cancelled' } });
+    await deps.database.collections.reservations.updateMany(
+      { orderId: order._id },
+      { $set: { createdAt: new Date(old.getTime() + 10_000) } },
+    );
+    expect((await deps.database.collections.products.findOne({ _id: p._id }))?.stock).toBe(8);
+
+    for (let run = 0; run < 8; run += 1) {
+      await reconcile(ctx);
+      if ((await deps.database.collections.products.findOne({ _id: p._id }))?.stock === 10) break;
+    }
+    const after = await deps.database.collections.products.findOne({ _id: p._id });
+    expect(after?.stock).toBe(10);
+    expect(await deps.database.collections.reservations.findOne({ orderId: order._id })).toMatchObject({
+      status: 'released',
+      settled: true,
+    });
+    // The live ones were left alone.
+    expect(await deps.database.collections.reservations.countDocuments({ productId: p._id, status: 'held' })).toBe(5100);
+    // Keep later tests' runs small.
+    await deps.database.collections.reservations.deleteMany({ productId: p._id });
+    await deps.database.collections.orders.deleteMany({ _id: { $in: live.map((r) => r.orderId) } });
+  }, 120_000);
+
+  it('a stale product marker behind 5,100 clean products is released', async () => {
+    await deps.database.collections.products.insertMany(
+      Array.from({ length: 5100 }, () => productDoc({ name: 'Filler', description: '', stock: 1, reserved: 0 })),
+    );
+    const p = await product(4);
+    const ghost = ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 3600);
+    await deps.database.collections.products.updateOne(
+      { _id: p._id },
+      { $inc: { stock: -1, reserved: 1 }, $set: { [`holds.${reservationId(ghost, p._id)}`]: 1 } },
+    );
+    for (let run = 0; run < 4; run += 1) {
+      await reconcile(ctx);
+      if ((await deps.database.collections.products.findOne({ _id: p._id }))?.stock === 4) break;
+    }
+    expect(await stock(p._id)).toEqual({ stock: 4, held: 0 });
+    await deps.database.collections.products.deleteMany({ name: 'Filler' });
+  }, 120_000);
+
+  it('one item that fails (Stripe 404 for its session) neither stops the run nor the items after it', async () => {
+    const p = await product(5);
+    const broken = await createOrder(deps.database, {
+      userId: new ObjectId(),
+      lines: [{ productId: p._id, quantity: 1 }],
+      ttlSeconds: 3600,
+    });
+    await deps.database.collections.orders.updateOne(
+      { _id: broken._id },
+      { $set: { checkoutSessionId: 'cs_test_does_not_exist', expiresAt: new Date(Date.now() - 120_000) } },
+    );
+    const { order } = await orderWithSession(p, 2);
+    await deps.database.collections.orders.updateOne(
+      { _id: order._id },
+      { $set: { expiresAt: new Date(Date.now() - 60_000) } },
+    );
+    const summary = await reconcile(ctx);
+    expect(summary.itemsFailed).toBeGreaterThanOrEqual(1);
+    expect((await deps.database.collections.orders.findOne({ _id: order._id }))?.status).toBe('expired');
+    expect((await deps.database.collections.orders.findOne({ _id: broken._id }))?.status).toBe('pending_payment');
+    const failures = (await ctx.metrics.registry.getSingleMetric('reconcile_items_total')!.get()).values.filter(
+      (v) => v.labels.sweep === 'orders-overdue' && v.labels.result === 'failed',
+    );
+    expect(failures.map((v) => v.value)).toEqual([expect.any(Number)]);
+    expect(failures[0]!.value).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -153,8 +153,12 @@ export async function reconcile(ctx: FulfilmentContext, now = new Date()): Promi
     collection: reservations,
     filter: { status: 'held', createdAt: { $lt: ago(IN_FLIGHT_MS) } },
     sortField: 'createdAt',
-    handle: async (reservation) => {
-      const order = await orders.findOne({ _id: reservation.orderId });
+    loadPage: async (page) => {
+      const found = await orders.find({ _id: { $in: page.map((r) => r.orderId) } }).toArray();
+      return new Map(found.map((o) => [o._id.toHexString(), o]));
+    },
+    handle: async (reservation, pageOrders) => {
+      const order = pageOrders.get(reservation.orderId.toHexString());
       const abandoned = !order && reservation.createdAt < ago(ORPHAN_GRACE_MS);
       if (!abandoned && !(order && HOLDS_NO_STOCK.includes(order.status as OrderStatus))) return false;
       const released = await releaseReservations(database, reservation.orderId);

@@ -12,14 +12,16 @@ import type { FulfilmentContext } from '../fulfilment/context';
  * One bad document never stops a run: its error is logged and counted
  * (`reconcile_items_total{result="failed"}`), and the sweep goes on with the next.
  */
-export interface SweepSpec<T extends Document> {
+export interface SweepSpec<T extends Document, P = undefined> {
   name: string;
   collection: Collection<T>;
   filter: Filter<T>;
   /** Indexed field the sweep pages by (with `_id` as the tiebreak), or `_id` alone. */
   sortField: string;
+  /** Loads what a whole page needs in one query (say, the orders of a page of reservations). */
+  loadPage?(docs: WithId<T>[]): Promise<P>;
   /** Returns true when it changed something. */
-  handle(doc: WithId<T>): Promise<boolean>;
+  handle(doc: WithId<T>, page: P): Promise<boolean>;
   pageSize?: number;
   maxItems?: number;
 }
@@ -32,7 +34,10 @@ export interface SweepRun {
   wrapped: boolean;
 }
 
-export async function runSweep<T extends Document>(ctx: FulfilmentContext, spec: SweepSpec<T>): Promise<SweepRun> {
+export async function runSweep<T extends Document, P = undefined>(
+  ctx: FulfilmentContext,
+  spec: SweepSpec<T, P>,
+): Promise<SweepRun> {
   const cursors = ctx.deps.database.collections.sweepCursors;
   const pageSize = spec.pageSize ?? 100;
   const maxItems = spec.maxItems ?? 1000;
@@ -47,10 +52,11 @@ export async function runSweep<T extends Document>(ctx: FulfilmentContext, spec:
       .sort(sort)
       .limit(Math.min(pageSize, maxItems - run.seen))
       .toArray();
+    const loaded = spec.loadPage ? await spec.loadPage(page) : (undefined as P);
     for (const doc of page) {
       run.seen += 1;
       try {
-        const changed = await spec.handle(doc);
+        const changed = await spec.handle(doc, loaded);
         if (changed) run.changed += 1;
         ctx.metrics.sweepItems.inc({ sweep: spec.name, result: changed ? 'changed' : 'unchanged' });
       } catch (error) {
