@@ -7,7 +7,7 @@ import argon2 from 'argon2';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeSeed, generateCatalog, seedDatabase, SEED_CATEGORIES } from '../../../../../scripts/seed/index';
-import { buildTestApp } from '../../test-support';
+import { buildTestApp } from '../../app.test-support';
 import { searchTermsFor } from './search-terms';
 
 describe('the demo catalog generator', () => {
