@@ -2,7 +2,7 @@ import { ObjectId } from '@simple-shop/db';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogKeys, invalidateProducts } from '../../../services/catalog/product-cache';
-import { searchTermsFor } from '../../../services/catalog/search-terms';
+import { searchTermsFor } from '@simple-shop/domain';
 import { bearer, buildTestApp } from '../../../app.test-support';
 
 let app: FastifyInstance;
