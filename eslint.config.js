@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import boundaries from './eslint.boundaries.js';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', 'infra/**', 'docs/**'] },
@@ -29,4 +30,5 @@ export default tseslint.config(
     ],
     rules: { 'no-console': 'off' },
   },
+  ...boundaries,
 );

@@ -17,6 +17,8 @@ export default [
   defineProject({ test: { ...shared, name: 'packages', root: '.', include: ['packages/*/src/**/*.test.ts'] } }),
   defineProject({ test: { ...shared, name: 'api', root: '.', include: ['apps/api/src/**/*.test.ts'] } }),
   defineProject({ test: { ...shared, name: 'worker', root: '.', include: ['apps/worker/src/**/*.test.ts'] } }),
+  // Tests of the repository's own tooling (lint rules); no MongoDB or Redis, so no global setup.
+  defineProject({ test: { name: 'tooling', root: '.', include: ['scripts/**/*.test.ts'], testTimeout: 120_000 } }),
   // The short soak: real processes under chaos, then the invariants (see soak/, docs/reliability.md).
   defineProject({ test: { ...shared, name: 'soak', root: '.', include: ['soak/**/*.test.ts'] } }),
 ];

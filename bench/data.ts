@@ -1,15 +1,15 @@
 /**
- * The bench's own data: the demo catalog (scripts/seed, a few hundred products in one bulk insert),
+ * The bench's own data: the demo catalog (packages/seed, a few hundred products in one bulk insert),
  * shoppers inserted in bulk with access tokens signed like the API signs them (the test harness
  * does the same: registering hundreds of users through argon2 is not what is measured), and the
  * resets that keep the write-heavy collections small between scenarios.
  */
 import { randomBytes } from 'node:crypto';
-import { invalidateProducts } from '../packages/cache/src/index';
-import { connectDatabase, ObjectId, type Database, type UserDoc } from '../packages/db/src/index';
-import type { Redis } from '../packages/queue/src/index';
+import { invalidateProducts } from '@simple-shop/cache';
+import { connectDatabase, ObjectId, type Database, type UserDoc } from '@simple-shop/db';
+import type { Redis } from '@simple-shop/queue';
 import { signTestAccessToken } from '@simple-shop/testing/jwt';
-import { seedDatabase } from '../scripts/seed/index';
+import { seedDatabase } from '@simple-shop/seed';
 
 /** Stock of every product during the run, so that no order fails for want of stock. */
 export const BENCH_STOCK = 1_000_000;
@@ -45,7 +45,7 @@ export async function seedCatalog(database: Database, productCount: number): Pro
     ...sorts.map((sort) => `sort=${sort}&limit=20`),
     ...categories.flatMap((category) => sorts.map((sort) => `category=${category}&sort=${sort}&limit=20`)),
   ];
-  // Words that start product names or categories in the demo catalog (scripts/seed/catalog.ts).
+  // Words that start product names or categories in the demo catalog (packages/seed/src/catalog.ts).
   const searchQueries = [
     'wireless',
     'bluetooth speaker',

@@ -16,8 +16,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { resolveMongo, resolveRedis, type ResolvedMongo, type ResolvedRedis } from '@simple-shop/dev-services';
-import type { Database } from '../packages/db/src/index';
-import { createRedis, waitForRedis, type Redis } from '../packages/queue/src/index';
+import type { Database } from '@simple-shop/db';
+import { createRedis, waitForRedis, type Redis } from '@simple-shop/queue';
 import { createUsers, deleteKeys, openDatabase, resetWriteState, seedCatalog, waitForWorkerIdle } from './data';
 import { scrapeOverhead } from './metrics';
 import { BENCH_DIR, stopAll } from './processes';
@@ -343,7 +343,7 @@ async function main(): Promise<void> {
             '("Server ended moreToCome unexpectedly"), and the driver then clears its connection pool about once a second ' +
             '(measured: 9 pool clears and 438 new connections for 2,000 commands, versus 0 and 49 with polling).'
           : ''),
-      `Data: ${catalog.productIds.length} active products of a ${settings.products}-product demo catalog (scripts/seed, one bulk insert), stock set to 1,000,000 so no order fails for stock; ` +
+      `Data: ${catalog.productIds.length} active products of a ${settings.products}-product demo catalog (packages/seed, one bulk insert), stock set to 1,000,000 so no order fails for stock; ` +
         `${users.length} shoppers inserted in bulk with access tokens signed with the API's JWT secret (as the test harness does). ` +
         'Orders, payments, events, emails and carts are emptied before each write-heavy scenario, because stand-in writes slow down as collections grow.',
       'Load: autocannon in the bench process (keep-alive, no pipelining); every process shares the same 2 cores, so the load generator competes with the API. ' +

@@ -112,6 +112,7 @@ step "docker-compose.yml and Dockerfiles"
 run check-compose "$TSX" infra/scripts/check-compose.mjs
 step "nginx -t"
 run "nginx -t" "$NGINX" -t -q -c "$ROOT/infra/nginx/nginx.conf"
+step "test support out of production sources and bundles" && run check-test-support node infra/scripts/check-test-support.mjs
 
 if $SMOKE; then
   step "production bundle smoke test"

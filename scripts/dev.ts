@@ -9,7 +9,7 @@ import { resolveMongo, resolveRedis, STAND_IN_WARNING } from '@simple-shop/dev-s
 import pretty from 'pino-pretty';
 import { startDevMail } from './dev/mail';
 import { startDevStripe } from './dev/stripe';
-import { seedEmbeddedDatabase } from './seed/embedded';
+import { seedEmbeddedDatabase } from '@simple-shop/seed/embedded';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
@@ -23,7 +23,7 @@ if (mongo.isStandIn) {
   );
 }
 
-// An embedded MongoDB starts empty: put the demo catalog and accounts in (idempotent; scripts/seed).
+// An embedded MongoDB starts empty: put the demo catalog and accounts in (idempotent; packages/seed).
 const seedLines = mongo.kind === 'env' ? [] : await seedEmbeddedDatabase(mongo.uri);
 
 // Development-only defaults; `pnpm start` accepts none of these and needs real configuration.

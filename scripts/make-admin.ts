@@ -5,8 +5,7 @@
  * Exit codes: 0 done (or already admin), 1 no such user, 2 usage or configuration error.
  */
 import { existsSync } from 'node:fs';
-import { promoteToAdmin } from '../apps/api/src/services/auth/users';
-import { connectDatabase } from '../packages/db/src/index';
+import { connectDatabase, promoteToAdmin } from '@simple-shop/db';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 

@@ -4,8 +4,8 @@
  * since is reset. Options: SEED_PRODUCT_COUNT, SEED_ADMIN_PASSWORD, SEED_CUSTOMER_PASSWORD.
  */
 import { existsSync } from 'node:fs';
-import { connectDatabase } from '../packages/db/src/index';
-import { describeSeed, seedDatabase, DEFAULT_PRODUCT_COUNT } from './seed/index';
+import { connectDatabase } from '@simple-shop/db';
+import { describeSeed, seedDatabase, DEFAULT_PRODUCT_COUNT } from '@simple-shop/seed';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 

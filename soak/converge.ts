@@ -4,8 +4,8 @@
  * pending, no hold belongs to an order that no longer holds stock, and no paid Checkout Session
  * still has an unpaid order. Reports what was still moving if the bound is hit.
  */
-import { ObjectId } from '../packages/db/src/index';
-import { createQueue, emailsQueue, stripeEventsQueue, bullPrefix } from '../packages/queue/src/index';
+import { ObjectId } from '@simple-shop/db';
+import { createQueue, emailsQueue, stripeEventsQueue, bullPrefix } from '@simple-shop/queue';
 import type { SoakStack } from './stack';
 
 export interface RestState {

@@ -25,8 +25,8 @@ import type {
   ProductDoc,
   UserDoc,
   WebhookEventDoc,
-} from '../packages/db/src/index';
-import { canTransition, isOrderStatus } from '../packages/domain/src/index';
+} from '@simple-shop/db';
+import { canTransition, isOrderStatus } from '@simple-shop/domain';
 import type { CapturedMail } from '@simple-shop/testing/smtp-catcher';
 import type { ConvergeResult } from './converge';
 import type { Ledger, SeedProduct } from './ledger';

@@ -6,7 +6,7 @@
  */
 import { testDeps } from '@simple-shop/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createMongoClient, ObjectId } from '../packages/db/src/index';
+import { createMongoClient, ObjectId } from '@simple-shop/db';
 import { startTxProxy, upstreamOf, type TxProxy } from './mongo-tx-proxy';
 import { measureStandInOverlap } from './standin-overlap';
 

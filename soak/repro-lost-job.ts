@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { resolveMongo } from '@simple-shop/dev-services';
-import { ObjectId } from '../packages/db/src/index';
+import { ObjectId } from '@simple-shop/db';
 import { productDoc } from '@simple-shop/testing/fixtures';
 import { startSoakStack } from './stack';
 

@@ -5,7 +5,7 @@
  * the short CI version (soak/soak.test.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { ObjectId, type ProductDoc, type UserDoc } from '../packages/db/src/index';
+import { ObjectId, type ProductDoc, type UserDoc } from '@simple-shop/db';
 import { startChaos } from './chaos';
 import { converge, type ConvergeResult } from './converge';
 import { checkInvariants, takeSnapshot, type InvariantResult } from './invariants';

@@ -9,8 +9,8 @@
  */
 import { freePort, startRedisServer, type StartedRedisServer } from '@simple-shop/dev-services';
 import { startStripeSimulator, type StripeSimulator } from '@simple-shop/stripe-simulator';
-import { connectDatabase, type Database } from '../packages/db/src/index';
-import { createRedis, type Redis } from '../packages/queue/src/index';
+import { connectDatabase, type Database } from '@simple-shop/db';
+import { createRedis, type Redis } from '@simple-shop/queue';
 import { signTestAccessToken } from '@simple-shop/testing/jwt';
 import { startSmtpCatcher, type SmtpCatcher } from '@simple-shop/testing/smtp-catcher';
 import { spawnProcess, type SpawnedProcess } from '@simple-shop/testing/spawn-process';

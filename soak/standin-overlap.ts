@@ -17,7 +17,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { startJongodb } from '@simple-shop/dev-services';
-import { createMongoClient, ObjectId } from '../packages/db/src/index';
+import { createMongoClient, ObjectId } from '@simple-shop/db';
 import { startTxProxy, upstreamOf } from './mongo-tx-proxy';
 
 export interface OverlapCase {

@@ -6,7 +6,7 @@
  * contract allows; anything else (any 5xx) is an anomaly in the ledger.
  */
 import { signPayload } from '@simple-shop/stripe-simulator';
-import { ObjectId } from '../packages/db/src/index';
+import { ObjectId } from '@simple-shop/db';
 import type { Ledger, LedgerOrder, SeedProduct, SoakUser } from './ledger';
 import type { Rng } from './rng';
 import { SOAK_WEBHOOK_SECRET, type SoakStack } from './stack';

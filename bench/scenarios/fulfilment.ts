@@ -10,8 +10,8 @@
  * To count the fulfilment job's MongoDB commands on their own, the `emails` queue is paused while
  * the events are processed; the confirmation-email jobs then run and are measured separately.
  */
-import { ObjectId } from '../../packages/db/src/index';
-import { bullPrefix, createQueue, emailsQueue } from '../../packages/queue/src/index';
+import { ObjectId } from '@simple-shop/db';
+import { bullPrefix, createQueue, emailsQueue } from '@simple-shop/queue';
 import { signed, webhookHeaders, type SignedEvent } from '../events';
 import { runLoad, summarise, type RequestSpec } from '../load';
 import { diff, scrape, served, snapshotBefore } from '../metrics';

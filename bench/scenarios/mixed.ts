@@ -10,7 +10,7 @@
  * the draw weights detail 100 : list 40 : search 20 : cart 24 : webhook 6 (sum 190), each of the
  * 2 × 95 % drawn requests per 200 lands on the percentages above, and orders + sessions on 5 %.
  */
-import { catalogKeys } from '../../packages/cache/src/index';
+import { catalogKeys } from '@simple-shop/cache';
 import { ignoredEvent, webhookHeaders } from '../events';
 import { cycle, runLoad, type RequestSpec } from '../load';
 import { fromLoad, measure, prewarm } from './common';

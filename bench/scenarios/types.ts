@@ -1,5 +1,5 @@
-import type { Database } from '../../packages/db/src/index';
-import type { Redis } from '../../packages/queue/src/index';
+import type { Database } from '@simple-shop/db';
+import type { Redis } from '@simple-shop/queue';
 import type { BenchUser, Catalog } from '../data';
 import type { LatencySummary, LoadResult } from '../load';
 import type { Diff, Overhead } from '../metrics';

@@ -1,7 +1,7 @@
 import { ObjectId } from '@simple-shop/db';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp } from './test-support';
+import { bearer, buildTestApp } from './app.test-support';
 
 let app: FastifyInstance;
 beforeAll(async () => {

@@ -34,8 +34,8 @@ import {
   type Ids,
   type JsonSchema,
   type Operation,
-} from './fuzz-support';
-import { bearer, buildTestApp, startTestStripe, TEST_WEBHOOK_SECRET } from './test-support';
+} from './fuzz.test-support';
+import { bearer, buildTestApp, startTestStripe, TEST_WEBHOOK_SECRET } from './app.test-support';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
 // 414 (URI too long) is the standard answer to an over-long path parameter.

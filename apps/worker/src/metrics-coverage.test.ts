@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { startStack, waitFor, type Stack } from '@simple-shop/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertProduct, orderWithSession } from './fulfilment/pipeline-test-support';
+import { insertProduct, orderWithSession } from './fulfilment/pipeline.test-support';
 import {
   alertRules,
   dashboardTargets,
@@ -15,7 +15,7 @@ import {
   readRepoFile,
   repoRoot,
   type ExposedMetric,
-} from './infra-test-support';
+} from './infra.test-support';
 
 /**
  * The Grafana dashboard and the alert rules read metrics by name: this scrapes a real API process and a

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertRules, githubSlug, readRepoFile } from './infra-test-support';
+import { alertRules, githubSlug, readRepoFile } from './infra.test-support';
 
 /**
  * Every alert in infra/prometheus/alerts.yml has a runbook: a `## <AlertName>` section of docs/runbooks.md

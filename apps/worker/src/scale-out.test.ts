@@ -2,8 +2,8 @@ import { ObjectId, type ProductDoc } from '@simple-shop/db';
 import { signPayload } from '@simple-shop/stripe-simulator';
 import { STACK_WEBHOOK_SECRET, itRealMongo, startStack, waitFor, type Stack } from '@simple-shop/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertProduct, productState } from './fulfilment/pipeline-test-support';
-import { sumSamples } from './infra-test-support';
+import { insertProduct, productState } from './fulfilment/pipeline.test-support';
+import { sumSamples } from './infra.test-support';
 
 /**
  * Scale-out without containers: TWO API processes and TWO worker processes on one MongoDB and one Redis

@@ -1,4 +1,5 @@
 export * from './documents';
+export { normaliseEmail, promoteToAdmin } from './users';
 export { COLLECTIONS, getCollections, type Collections } from './collections';
 export { INDEXES, RETIRED_INDEXES, ensureIndexes } from './indexes';
 export {

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { sessionParams, stripeFor, useSimulator } from './test-support';
+import { sessionParams, stripeFor, useSimulator } from './simulator.test-support';
 
 const t = useSimulator();
 

@@ -2,8 +2,8 @@ import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_FAULTS, startStripeSimulator } from './index';
 import type { CheckoutSession, StripeSimulator } from './index';
-import { sessionParams, startReceiver, stripeFor, WEBHOOK_SECRET } from './test-support';
-import type { ReceivedWebhook, Receiver } from './test-support';
+import { sessionParams, startReceiver, stripeFor, WEBHOOK_SECRET } from './simulator.test-support';
+import type { ReceivedWebhook, Receiver } from './simulator.test-support';
 
 let sim: StripeSimulator;
 let stripe: Stripe;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatAmount } from './currency';
 import { escapeHtml } from './hosted-page';
 import type { CheckoutSession, PaymentIntent } from './index';
-import { postForm, sessionParams, useSimulator } from './test-support';
+import { postForm, sessionParams, useSimulator } from './simulator.test-support';
 
 const t = useSimulator();
 

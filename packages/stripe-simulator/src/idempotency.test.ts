@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { sessionParams, TEST_KEY, useSimulator } from './test-support';
+import { sessionParams, TEST_KEY, useSimulator } from './simulator.test-support';
 
 const t = useSimulator();
 

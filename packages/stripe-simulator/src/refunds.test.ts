@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import type { Charge, Refund } from './index';
-import { sessionParams, useSimulator } from './test-support';
+import { sessionParams, useSimulator } from './simulator.test-support';
 
 const t = useSimulator();
 

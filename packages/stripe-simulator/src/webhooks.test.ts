@@ -2,8 +2,8 @@ import type Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signPayload, startStripeSimulator } from './index';
 import type { StripeSimulator } from './index';
-import { postForm, sessionParams, startReceiver, stripeFor, WEBHOOK_SECRET } from './test-support';
-import type { Receiver } from './test-support';
+import { postForm, sessionParams, startReceiver, stripeFor, WEBHOOK_SECRET } from './simulator.test-support';
+import type { Receiver } from './simulator.test-support';
 
 let sim: StripeSimulator;
 let stripe: Stripe;

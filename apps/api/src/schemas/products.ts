@@ -1,7 +1,6 @@
-import { SUPPORTED_CURRENCIES, type CurrencyCode } from '@simple-shop/domain';
+import { MAX_QUERY_LENGTH, MAX_QUERY_WORDS, SUPPORTED_CURRENCIES, type CurrencyCode } from '@simple-shop/domain';
 import { Type, type Static } from '@sinclair/typebox';
 import { PRODUCT_SORTS, type ProductSort } from '../services/catalog/cursor';
-import { MAX_QUERY_LENGTH, MAX_QUERY_WORDS } from '../services/catalog/search-terms';
 
 /** Largest price accepted, in minor units (10,000,000.00): line totals of 99 units stay safe integers. */
 export const MAX_PRICE = 1_000_000_000;

@@ -3,7 +3,7 @@ import { endUnpaidOrder } from '@simple-shop/orders';
 import { signPayload } from '@simple-shop/stripe-simulator';
 import { STACK_WEBHOOK_SECRET, startStack, waitFor, type Stack } from '@simple-shop/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { api, insertProduct, orderWithSession, productState } from './pipeline-test-support';
+import { api, insertProduct, orderWithSession, productState } from './pipeline.test-support';
 
 /**
  * The webhook pipeline end to end: Stripe simulator → API process (verify, record, queue) →

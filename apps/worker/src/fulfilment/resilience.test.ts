@@ -10,7 +10,7 @@ import {
   type Stack,
 } from '@simple-shop/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { api, insertProduct, orderWithSession, productState } from './pipeline-test-support';
+import { api, insertProduct, orderWithSession, productState } from './pipeline.test-support';
 
 /** Crashes, outages and failing handlers: the pipeline still ends in exactly one effect. */
 

@@ -1,7 +1,7 @@
 import { ObjectId } from '@simple-shop/db';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp } from '../../test-support';
+import { bearer, buildTestApp } from '../../app.test-support';
 import { BOARD_COOKIE } from './bull-board';
 
 const admin = { sub: new ObjectId().toHexString(), role: 'admin' as const, sid: 'board-test-admin-login' };

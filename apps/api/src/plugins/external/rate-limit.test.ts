@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTestApp } from '../../test-support';
+import { buildTestApp } from '../../app.test-support';
 
 /**
  * The global per-IP limit (here 2 requests a minute) is keyed on the client address Fastify derives

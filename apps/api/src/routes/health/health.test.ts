@@ -1,6 +1,6 @@
 import { startRedisServer } from '@simple-shop/testing';
 import { describe, expect, it } from 'vitest';
-import { buildTestApp, startTestStripe } from '../../test-support';
+import { buildTestApp, startTestStripe } from '../../app.test-support';
 
 describe('GET /health', () => {
   it('answers ok without touching dependencies', async () => {

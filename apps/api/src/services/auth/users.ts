@@ -1,4 +1,4 @@
-import { ObjectId, type Role, type UserDoc } from '@simple-shop/db';
+import { normaliseEmail, ObjectId, type Role, type UserDoc } from '@simple-shop/db';
 import type { Collection } from 'mongodb';
 import { HttpError } from '../../lib/http-error';
 import { passwordPolicyViolation, type PasswordHasher } from './passwords';
@@ -14,10 +14,8 @@ export interface PublicUser {
 export const EMAIL_MAX_LENGTH = 254;
 export const NAME_MAX_LENGTH = 100;
 
-/** The one normal form of an email address: trimmed and lower-cased (the unique index is on it). */
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
+// Shared with the seed and make-admin scripts, hence in the db package.
+export { normaliseEmail };
 
 export function toPublicUser(user: UserDoc): PublicUser {
   return { id: user._id.toHexString(), email: user.email, name: user.name, role: user.role };
@@ -88,21 +86,4 @@ function emailTaken(): HttpError {
 export async function findUserById(users: Collection<UserDoc>, id: string): Promise<UserDoc | null> {
   if (!ObjectId.isValid(id) || id.length !== 24) return null;
   return users.findOne({ _id: new ObjectId(id) });
-}
-
-/**
- * Gives a user the admin role (`pnpm make-admin <email>`). Returns what happened so the script
- * can say it; the role takes effect with the user's next access token (at most 15 minutes).
- */
-export async function promoteToAdmin(
-  users: Collection<UserDoc>,
-  rawEmail: string,
-  now: Date = new Date(),
-): Promise<'promoted' | 'already-admin' | 'not-found'> {
-  const email = normaliseEmail(rawEmail);
-  const user = await users.findOne({ email });
-  if (!user) return 'not-found';
-  if (user.role === 'admin') return 'already-admin';
-  await users.updateOne({ _id: user._id }, { $set: { role: 'admin', updatedAt: now } });
-  return 'promoted';
 }

@@ -6,7 +6,7 @@ import { decodeCursor, type ProductSort } from './cursor';
 import { type ProductCache, pageHash, type CachedProduct, type PageBody } from './product-cache';
 import { toProductDto } from './product-dto';
 import { type ProductRepository, type PageQuery, type ProductInput } from './product-repository';
-import { MAX_QUERY_WORDS, queryWords } from './search-terms';
+import { MAX_QUERY_WORDS, queryWords } from '@simple-shop/domain';
 
 /** A list page request: the repository's page query without search words. */
 export type ListRequest = Omit<PageQuery, 'terms'>;

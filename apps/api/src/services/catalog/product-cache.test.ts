@@ -8,9 +8,9 @@ import type { CommandStartedEvent } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../app';
-import { bearer, buildTestApp } from '../../test-support';
+import { bearer, buildTestApp } from '../../app.test-support';
 import { ProductCache, catalogKeys } from './product-cache';
-import { at, productDoc } from './test-fixtures';
+import { at, productDoc } from './catalog.test-support';
 
 /** The test's URI with command monitoring switched on (the driver reads it from the URI). */
 function monitoredUri(): string {

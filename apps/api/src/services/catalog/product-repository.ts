@@ -2,7 +2,7 @@ import { ObjectId, type ProductDoc } from '@simple-shop/db';
 import type { Collection, Filter } from 'mongodb';
 import { HttpError } from '../../lib/http-error';
 import { afterFilter, decodeCursor, encodeCursor, sortDocument, type ProductSort } from './cursor';
-import { prefixPatterns, searchTermsFor } from './search-terms';
+import { prefixPatterns, searchTermsFor } from '@simple-shop/domain';
 
 /** What an admin sets on a product (the API's create body after defaults). */
 export interface ProductInput {

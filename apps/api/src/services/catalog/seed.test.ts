@@ -1,14 +1,14 @@
 /**
- * Tests of the demo seed (scripts/seed/*), kept here because the vitest projects cover apps/ and
- * packages/ (and the seed writes the API's collections through the same document shapes).
+ * Tests of the demo seed (@simple-shop/seed), kept in the API because they check that the seeded
+ * catalog is what the API serves.
  */
 import { ObjectId } from '@simple-shop/db';
 import argon2 from 'argon2';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeSeed, generateCatalog, seedDatabase, SEED_CATEGORIES } from '../../../../../scripts/seed/index';
-import { buildTestApp } from '../../test-support';
-import { searchTermsFor } from './search-terms';
+import { describeSeed, generateCatalog, seedDatabase, SEED_CATEGORIES } from '@simple-shop/seed';
+import { buildTestApp } from '../../app.test-support';
+import { searchTermsFor } from '@simple-shop/domain';
 
 describe('the demo catalog generator', () => {
   it('is deterministic, and product i does not depend on the count', () => {

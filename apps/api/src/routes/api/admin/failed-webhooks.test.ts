@@ -2,7 +2,7 @@ import { ObjectId, type FailedWebhookDoc, type WebhookEventDoc } from '@simple-s
 import { webhookReplayJobId } from '@simple-shop/queue';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bearer, buildTestApp } from '../../../test-support';
+import { bearer, buildTestApp } from '../../../app.test-support';
 
 let app: FastifyInstance;
 const admin = () => bearer(app, { sub: new ObjectId().toHexString(), role: 'admin' });

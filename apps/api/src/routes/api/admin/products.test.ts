@@ -2,8 +2,8 @@ import { ObjectId } from '@simple-shop/db';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogKeys, invalidateProducts } from '../../../services/catalog/product-cache';
-import { searchTermsFor } from '../../../services/catalog/search-terms';
-import { bearer, buildTestApp } from '../../../test-support';
+import { searchTermsFor } from '@simple-shop/domain';
+import { bearer, buildTestApp } from '../../../app.test-support';
 
 let app: FastifyInstance;
 let admin: { authorization: string };

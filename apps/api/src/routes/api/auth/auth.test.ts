@@ -4,8 +4,8 @@ import { spawnProcess, testEnv, TEST_JWT_SECRET } from '@simple-shop/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../app';
-import { bearer } from '../../../test-support';
-import { craftJwt, me, newUser, post, registered, STRONG_PASSWORD, writeCounts } from './test-helpers';
+import { bearer } from '../../../app.test-support';
+import { craftJwt, me, newUser, post, registered, STRONG_PASSWORD, writeCounts } from './auth.test-support';
 
 /**
  * Accounts end to end on a real app (MongoDB, Redis, argon2 at the configured cost): register,

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../app';
 import { hashToken } from '../../../services/auth/tokens';
-import { capturingLogger, me, newUser, post, registered, STRONG_PASSWORD, writeCounts } from './test-helpers';
+import { capturingLogger, me, newUser, post, registered, STRONG_PASSWORD, writeCounts } from './auth.test-support';
 
 /**
  * Forgot/reset password against the API alone: the email is written to the outbox and queued

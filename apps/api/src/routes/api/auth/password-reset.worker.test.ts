@@ -4,7 +4,7 @@ import { spawnProcess, testEnv, waitFor, type SpawnedProcess } from '@simple-sho
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../app';
-import { post, registered } from './test-helpers';
+import { post, registered } from './auth.test-support';
 
 /**
  * The reset email really travels API → MongoDB outbox → Redis/BullMQ → a separate worker process,

@@ -1,7 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp } from '../../../test-support';
-import { newUser, post, registered } from './test-helpers';
+import { buildTestApp } from '../../../app.test-support';
+import { newUser, post, registered } from './auth.test-support';
 
 /**
  * Auth rate limits with AUTH_RATE_LIMIT_MAX=3: per IP (any account) and per account (any IP),

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../app';
 import { hashToken } from '../../../services/auth/tokens';
-import { capturingLogger, me, newUser, post, registered, writeCounts } from './test-helpers';
+import { capturingLogger, me, newUser, post, registered, writeCounts } from './auth.test-support';
 
 /**
  * Refresh tokens: rotation, reuse detection (family revocation, security log), race safety,

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../app';
 import { cartKey } from '../../../services/cart/cart-store';
 import { clearCart, getCart, readCart } from '../../../services/cart/cart-service';
-import { productDoc } from '../../../services/catalog/test-fixtures';
-import { bearer, buildTestApp } from '../../../test-support';
+import { productDoc } from '../../../services/catalog/catalog.test-support';
+import { bearer, buildTestApp } from '../../../app.test-support';
 
 function monitoredUri(): string {
   const uri = new URL(testDeps().mongoUri);

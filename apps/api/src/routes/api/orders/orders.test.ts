@@ -3,8 +3,8 @@ import { ObjectId } from '@simple-shop/db';
 import { endUnpaidOrder } from '@simple-shop/orders';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertProducts, productDoc, stockOf } from '../../../test-fixtures';
-import { bearer, buildTestApp, startTestStripe } from '../../../test-support';
+import { insertProducts, productDoc, stockOf } from '../../../products.test-support';
+import { bearer, buildTestApp, startTestStripe } from '../../../app.test-support';
 
 let app: FastifyInstance;
 let stripe: Awaited<ReturnType<typeof startTestStripe>>;

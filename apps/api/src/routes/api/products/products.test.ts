@@ -2,8 +2,8 @@ import { ObjectId, type ProductDoc } from '@simple-shop/db';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../../services/catalog/cursor';
-import { at, productDoc } from '../../../services/catalog/test-fixtures';
-import { bearer, buildTestApp } from '../../../test-support';
+import { at, productDoc } from '../../../services/catalog/catalog.test-support';
+import { bearer, buildTestApp } from '../../../app.test-support';
 
 let app: FastifyInstance;
 

@@ -3,7 +3,7 @@
  * writes them (with `searchTerms`), to seed a small collection in one `insertMany`.
  */
 import { ObjectId, type ProductDoc } from '@simple-shop/db';
-import { searchTermsFor } from './search-terms';
+import { searchTermsFor } from '@simple-shop/domain';
 
 export const T0 = new Date('2025-01-01T00:00:00.000Z');
 

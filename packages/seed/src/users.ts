@@ -2,8 +2,8 @@
  * Demo accounts: one admin and one customer, upserted by normalised email. An existing account is
  * left as it is (its password is not reset), so re-running the seed never locks anyone out.
  */
-import { createRequire } from 'node:module';
-import type { Database, Role } from '../../packages/db/src/index';
+import { normaliseEmail, type Database, type Role } from '@simple-shop/db';
+import argon2 from 'argon2';
 
 /** Development defaults, documented in the README; override with SEED_ADMIN_PASSWORD / SEED_CUSTOMER_PASSWORD. */
 export const DEFAULT_ADMIN_PASSWORD = 'admin-demo-pass';
@@ -33,30 +33,10 @@ export function demoAccounts(env: NodeJS.ProcessEnv = process.env): DemoAccount[
   ];
 }
 
-interface Argon2 {
-  argon2id: number;
-  hash(
-    password: string,
-    options: { type: number; memoryCost: number; timeCost: number; parallelism: number },
-  ): Promise<string>;
-}
-
-/**
- * argon2 is a dependency of the API (built from source there: its prebuilt binary crashes on some
- * machines), not of the workspace root where scripts live, so it is loaded as the API loads it.
- */
-function loadArgon2(): Argon2 {
-  const requireFromApi = createRequire(new URL('../../apps/api/package.json', import.meta.url));
-  return requireFromApi('argon2') as Argon2;
-}
-
 /** argon2id at OWASP's minimum cost (the API's defaults: ARGON2_MEMORY_KIB=19456, t=2, p=1). */
 export async function hashPassword(password: string): Promise<string> {
-  const argon2 = loadArgon2();
   return argon2.hash(password, { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
 }
-
-export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 
 export async function seedUsers(
   database: Database,

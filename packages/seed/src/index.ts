@@ -7,7 +7,7 @@
  * touched, so stock or prices edited since the last run are kept. (One bulk insert instead of a
  * thousand upserts: writes on the offline MongoDB stand-in cost time proportional to collection size.)
  */
-import type { Database } from '../../packages/db/src/index';
+import type { Database } from '@simple-shop/db';
 import { DEFAULT_PRODUCT_COUNT, generateCatalog } from './catalog';
 import { demoAccounts, seedUsers, type DemoAccount } from './users';
 

@@ -4,8 +4,8 @@
  * many products are generated, so seeding 200 and later 1,000 extends the same catalog.
  */
 import { createHash } from 'node:crypto';
-import { ObjectId, type ProductDoc } from '../../packages/db/src/index';
-import { searchTermsFor } from '../../apps/api/src/services/catalog/search-terms';
+import { ObjectId, type ProductDoc } from '@simple-shop/db';
+import { searchTermsFor } from '@simple-shop/domain';
 
 export const DEFAULT_PRODUCT_COUNT = 1000;
 const SEED = 0x5eed_5409;

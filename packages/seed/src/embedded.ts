@@ -3,7 +3,7 @@
  * so it gets the demo catalog and accounts before the API starts. A MongoDB named by MONGODB_URI
  * is never seeded implicitly (`pnpm seed` does that on request).
  */
-import { connectDatabase } from '../../packages/db/src/index';
+import { connectDatabase } from '@simple-shop/db';
 import { describeSeed, seedDatabase } from './index';
 
 export async function seedEmbeddedDatabase(
