@@ -1,7 +1,7 @@
 import { ObjectId } from 'mongodb';
 import { RETIRED_INDEXES, type Database, type ProductDoc } from '@simple-shop/db';
 import { HOLDS_NO_STOCK } from '../transitions';
-import { reservationId } from '../inventory/reservations';
+import { reservationId, settleReservations } from '../inventory/reservations';
 import type { OrderStatus } from '@simple-shop/domain';
 
 export interface MigrationReport {
@@ -19,8 +19,8 @@ const LEGACY_HOLD = /^[0-9a-f]{24}$/;
  * while the shop runs, changes nothing it already changed.
  * 1. Each legacy hold `holds.<orderId>` becomes the reservation `<orderId>-<productId>-1`: the
  *    product's marker is renamed and `reserved` counted up in one guarded update, then the
- *    reservation record is written (held; or released if its order already ended, so the next
- *    settle gives the units back). A crash between the two leaves a marker without a record,
+ *    reservation record is written: held, or released and settled at once (units back on sale)
+ *    if its order already ended. A crash between the two leaves a marker without a record,
  *    which reconciliation adopts.
  * 2. Products without `reserved` get `reserved: 0`.
  * 3. Indexes replaced by longer ones are dropped.
@@ -65,6 +65,7 @@ export async function migrateInventoryToReservations(database: Database): Promis
           { upsert: true },
         );
         report.holdsConverted += moved.modifiedCount;
+        if (ended) await settleReservations(database, orderId);
       }
     }
     after = page.at(-1)!._id;

@@ -68,6 +68,8 @@ describe('POST /api/admin/products', () => {
       id: expect.stringMatching(/^[0-9a-f]{24}$/),
       ...valid,
       active: true,
+      onHand: valid.stock,
+      reserved: 0,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
@@ -75,7 +77,8 @@ describe('POST /api/admin/products', () => {
     expect(doc?.searchTerms).toEqual(['trail', 'running', 'shoe', 'sports']);
     expect(doc?.createdAt).toBeInstanceOf(Date);
     const res = await app.inject({ method: 'GET', url: `/api/products/${created.id}` });
-    expect(res.json()).toEqual(created);
+    const { onHand: _onHand, reserved: _reserved, ...shopperView } = created as typeof created & { onHand: number; reserved: number };
+    expect(res.json()).toEqual(shopperView);
     const search = await app.inject({ method: 'GET', url: '/api/products/search?q=runn' });
     expect(search.json().items.map((p: { id: string }) => p.id)).toContain(created.id);
   });
@@ -324,5 +327,62 @@ describe('cache freshness after writes', () => {
       true,
     );
     expect([await stock(), await listStock()]).toEqual([6, 6]);
+  });
+});
+
+describe('admin stock: audited deltas that never erase reservations', () => {
+  const customerOrder = async (productId: string, quantity: number) => {
+    const shopper = bearer(app, { sub: new ObjectId().toHexString(), role: 'customer' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/orders',
+      headers: shopper,
+      payload: { items: [{ productId, quantity }] },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return { id: res.json().id as string, shopper };
+  };
+  const shopperStock = async (id: string) => (await app.inject({ method: 'GET', url: `/api/products/${id}` })).json().stock;
+
+  it('PUT stock while shoppers hold units keeps their reservation: after their cancel the count is right', async () => {
+    const created = await create({ ...valid, name: 'Counted Lamp', stock: 10 });
+    const order = await customerOrder(created.id, 3);
+    expect(await shopperStock(created.id)).toBe(7);
+    // A recount finds the 10 units still on the shelf (3 of them set aside for the unpaid order).
+    const put = await app.inject({ method: 'PUT', url: `/api/admin/products/${created.id}`, headers: admin, payload: { stock: 10 } });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.json()).toMatchObject({ stock: 7, onHand: 10, reserved: 3 });
+    const cancel = await app.inject({ method: 'POST', url: `/api/orders/${order.id}/cancel`, headers: order.shopper });
+    expect(cancel.json().status).toBe('cancelled');
+    // Before: `$set: {stock: 10}` made the 3 held units count twice, and 13 were offered for sale.
+    expect(await shopperStock(created.id)).toBe(10);
+  });
+
+  it('POST stock: on hand with a stale expected count is 409, a delta below reserved is 409, both write nothing', async () => {
+    const created = await create({ ...valid, name: 'Audited Lamp', stock: 5 });
+    await customerOrder(created.id, 4);
+    const url = `/api/admin/products/${created.id}/stock`;
+    const stale = await app.inject({ method: 'POST', url, headers: admin, payload: { onHand: 9, expectedOnHand: 4, reason: 'recount' } });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error.code).toBe('STALE_STOCK');
+    const tooMuch = await app.inject({ method: 'POST', url, headers: admin, payload: { delta: -2, reason: 'damaged' } });
+    expect(tooMuch.statusCode).toBe(409);
+    expect(tooMuch.json().error.code).toBe('STOCK_RESERVED');
+    const both = await app.inject({ method: 'POST', url, headers: admin, payload: { onHand: 3, delta: 1, reason: 'x' } });
+    expect(both.statusCode).toBe(400);
+    const noReason = await app.inject({ method: 'POST', url, headers: admin, payload: { delta: 1 } });
+    expect(noReason.statusCode).toBe(400);
+    expect(await shopperStock(created.id)).toBe(1);
+
+    const ok = await app.inject({ method: 'POST', url, headers: admin, payload: { onHand: 8, expectedOnHand: 5, reason: 'delivery' } });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ onHand: 8, reserved: 4, available: 4 });
+    expect(ok.json().adjustments.map((a: { delta: number; status: string; reason: string }) => [a.delta, a.status, a.reason])).toEqual([
+      [3, 'applied', 'delivery'],
+      [-2, 'rejected', 'damaged'],
+    ]);
+    expect(await shopperStock(created.id)).toBe(4);
+    const customerTry = await app.inject({ method: 'POST', url, headers: customer, payload: { delta: 1, reason: 'x' } });
+    expect(customerTry.statusCode).toBe(403);
   });
 });
