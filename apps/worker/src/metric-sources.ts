@@ -8,5 +8,6 @@ export function workerMetricSources(deps: Pick<WorkerDependencies, 'queues' | 'd
     queues: () => Object.values(deps.queues).map((q) => q.queue),
     deadLetters: () => failedWebhooks.countDocuments({ resolvedAt: { $exists: false } }),
     unknownEmails: () => emailOutbox.countDocuments({ status: 'unknown' }),
+    transactions: () => deps.database.transaction.stats,
   };
 }

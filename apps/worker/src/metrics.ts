@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, createMetricsRegistry, type Registry } from '@simple-shop/observability';
+import type { TransactionStats } from '@simple-shop/db';
 import type { Queue } from 'bullmq';
 
 export interface WorkerMetrics {
@@ -18,6 +19,8 @@ export interface MetricSources {
   deadLetters: () => Promise<number>;
   /** Outbox emails parked as outcome unknown and not yet checked by an operator. */
   unknownEmails: () => Promise<number>;
+  /** This process' transaction counts (how often write conflicts made MongoDB retry one). */
+  transactions: () => TransactionStats;
 }
 
 /**
@@ -58,6 +61,21 @@ export function createWorkerMetrics(sources: MetricSources): WorkerMetrics {
     'email_outcome_unknown',
     sources.unknownEmails,
     'Emails whose delivery is unknown (worker stopped mid-send; not re-sent), awaiting an operator',
+  );
+  // Write conflicts restart a whole transaction: on a real replica set these show whether any
+  // document written in one is contended (the inventory model keeps products out of them).
+  countGauge(registry, 'mongodb_transactions_total', async () => sources.transactions().transactions, 'Transactions this process ran');
+  countGauge(
+    registry,
+    'mongodb_transaction_retries_total',
+    async () => sources.transactions().retries,
+    'Transaction callbacks re-run after a transient error (write conflict); should stay near 0',
+  );
+  countGauge(
+    registry,
+    'mongodb_transaction_max_attempts',
+    async () => sources.transactions().maxAttempts,
+    'The most attempts one transaction of this process needed',
   );
   return {
     registry,

@@ -10,6 +10,11 @@ export {
   type EmailDataByKind,
   type RecordEmailInput,
 } from './email-outbox';
-export { TRANSACTION_OPTIONS, createTransactionRunner, type TransactionRunner } from './transaction';
+export {
+  TRANSACTION_OPTIONS,
+  createTransactionRunner,
+  type TransactionRunner,
+  type TransactionStats,
+} from './transaction';
 export { connectDatabase, createMongoClient, type Database, type ConnectOptions } from './connect';
 export { ObjectId, type ClientSession, type CommandStartedEvent } from 'mongodb';

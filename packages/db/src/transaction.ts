@@ -10,6 +10,17 @@ export const TRANSACTION_OPTIONS: TransactionOptions = {
 
 export interface TransactionRunner {
   <T>(work: (session: ClientSession) => Promise<T>): Promise<T>;
+  /**
+   * Counts since start: transactions run, callback re-runs (`withTransaction` retrying after a
+   * write conflict), and the most attempts one transaction needed. Exported as metrics.
+   */
+  readonly stats: TransactionStats;
+}
+
+export interface TransactionStats {
+  transactions: number;
+  retries: number;
+  maxAttempts: number;
 }
 
 /**
@@ -31,19 +42,28 @@ export function createTransactionRunner(
     );
   }
 
+  const stats: TransactionStats = { transactions: 0, retries: 0, maxAttempts: 0 };
   const run = async <T>(work: (session: ClientSession) => Promise<T>): Promise<T> => {
     const session = client.startSession();
+    let attempts = 0;
+    stats.transactions += 1;
     try {
-      return await session.withTransaction(() => work(session), TRANSACTION_OPTIONS);
+      return await session.withTransaction(() => {
+        attempts += 1;
+        if (attempts > 1) stats.retries += 1;
+        stats.maxAttempts = Math.max(stats.maxAttempts, attempts);
+        return work(session);
+      }, TRANSACTION_OPTIONS);
     } finally {
       await session.endSession();
     }
   };
 
-  return <T>(work: (session: ClientSession) => Promise<T>): Promise<T> => {
+  const runner = <T>(work: (session: ClientSession) => Promise<T>): Promise<T> => {
     if (!options.serialise) return run(work);
     const result = tail.then(() => run(work));
     tail = result.catch(() => undefined);
     return result;
   };
+  return Object.assign(runner, { stats });
 }
