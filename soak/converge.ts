@@ -60,7 +60,8 @@ export async function restState(stack: SoakStack, deliveriesIdle: boolean): Prom
   let staleHolds = 0;
   const withHolds = await products.find({ holds: { $exists: true } }).toArray();
   const holders = new Set<string>();
-  for (const p of withHolds) for (const key of Object.keys(p.holds ?? {})) holders.add(key);
+  // Hold markers are keyed `<orderId>-<productId>-<attempt>`.
+  for (const p of withHolds) for (const key of Object.keys(p.holds ?? {})) holders.add(key.slice(0, 24));
   if (holders.size > 0) {
     const owning = await orders
       .find({ _id: { $in: [...holders].filter((h) => /^[0-9a-f]{24}$/.test(h)).map((h) => new ObjectId(h)) } })

@@ -2,15 +2,16 @@
  * The soak's invariants, checked after convergence against MongoDB, the Stripe simulator's own
  * books and the SMTP catcher. Each returns every violation it finds (the report shows the first).
  *
- * Stock accounting, derived from the code (packages/orders holds.ts, transitions.ts,
- * packages/payments refund-order.ts, apps/worker fulfilment/*):
+ * Stock accounting, derived from the code (packages/orders inventory/*, transitions.ts,
+ * packages/order-outcomes/*):
  *   initial stock = stock + Σ holds + Σ units of orders whose status is `paid`.
- * - createOrder takes a hold (stock −q, holds.o = q); cancel/expiry/failed payment release it
- *   (stock +q, hold removed); reconciliation releases holds of orders in any other status.
- * - payment consumes the hold (hold removed, stock unchanged) or, if it lapsed, takes q from stock
- *   again: a `paid` order has consumed exactly its units.
+ * - createOrder reserves (stock −q, reserved +q, marker holds.<order>-<product>-<n> = q);
+ *   cancel/expiry/failed payment release it (stock +q, reserved −q, marker removed);
+ *   reconciliation releases reservations of orders in any other status.
+ * - payment consumes the reservation (after the commit: reserved −q, marker removed, stock
+ *   unchanged) or, if it lapsed, reserves q again first: a `paid` order has consumed exactly its units.
  * - a paid order refunded (customer cancel → refundOrder restock:true; refund made in Stripe →
- *   chargeRefunded) puts its units back: consumed then returned = 0.
+ *   recordStripeRefund) puts its units back through a restock adjustment: consumed then returned = 0.
  * - a payment that arrives after the hold lapsed and finds no stock is refunded with
  *   restock:false: the consuming transaction was rolled back, it never consumed = 0.
  * - `needs_review` orders keep their holds (counted in Σ holds), and never consumed.
@@ -65,6 +66,8 @@ export interface Snapshot {
 
 const HOLDING = new Set(['pending_payment', 'needs_review']);
 const sumHolds = (p: ProductDoc) => Object.values(p.holds ?? {}).reduce((a, b) => a + b, 0);
+/** A hold marker is keyed by its reservation id, `<orderId>-<productId>-<attempt>`. */
+const orderOfHold = (key: string) => key.slice(0, 24);
 
 class Check {
   readonly failures: string[] = [];
@@ -149,10 +152,14 @@ export function checkInvariants(input: InvariantInput, snap: Snapshot): Invarian
 
   // 2. no negative stock, sane holds --------------------------------------------------------
   {
-    const check = new Check('stock-non-negative', 'no product has stock < 0; every hold is a positive integer');
+    const check = new Check(
+      'stock-non-negative',
+      'no product has stock < 0; every hold is a positive integer; reserved = Σ holds',
+    );
     for (const p of snap.products) {
       check.count();
       if (!(Number.isInteger(p.stock) && p.stock >= 0)) check.fail(`${p.name}: stock ${p.stock}`);
+      if ((p.reserved ?? 0) !== sumHolds(p)) check.fail(`${p.name}: reserved ${p.reserved} ≠ Σ holds ${sumHolds(p)}`);
       for (const [o, q] of Object.entries(p.holds ?? {})) {
         if (!(Number.isInteger(q) && q > 0)) check.fail(`${p.name}: hold ${o} = ${q}`);
       }
@@ -167,8 +174,9 @@ export function checkInvariants(input: InvariantInput, snap: Snapshot): Invarian
       'every hold belongs to an existing pending_payment/needs_review order and equals its line quantity (reconciliation frees the rest)',
     );
     for (const p of snap.products) {
-      for (const [orderHex, quantity] of Object.entries(p.holds ?? {})) {
+      for (const [key, quantity] of Object.entries(p.holds ?? {})) {
         check.count();
+        const orderHex = orderOfHold(key);
         const order = orderById.get(orderHex);
         if (!order) {
           check.fail(`${p.name}: hold of ${quantity} for order ${orderHex}, which does not exist`);
@@ -200,7 +208,9 @@ export function checkInvariants(input: InvariantInput, snap: Snapshot): Invarian
       check.count();
       for (const item of o.items) {
         const p = productById.get(item.productId.toHexString());
-        const held = p?.holds?.[o._id.toHexString()];
+        const held = Object.entries(p?.holds ?? {})
+          .filter(([key]) => orderOfHold(key) === o._id.toHexString())
+          .reduce<number | undefined>((sum, [, q]) => (sum ?? 0) + q, undefined);
         if (held !== item.quantity) {
           check.fail(
             `order ${o._id.toHexString()} (${ledger.orders.get(o._id.toHexString())?.scenario ?? '?'}): ${p?.name ?? item.productId.toHexString()} holds ${held ?? 'nothing'}, line is ${item.quantity}`,
@@ -416,7 +426,7 @@ export function checkInvariants(input: InvariantInput, snap: Snapshot): Invarian
     for (const r of stack.sim.refunds())
       refundsByPi.set(r.payment_intent, [...(refundsByPi.get(r.payment_intent) ?? []), r]);
     const heldBy = new Set<string>();
-    for (const p of snap.products) for (const o of Object.keys(p.holds ?? {})) heldBy.add(o);
+    for (const p of snap.products) for (const key of Object.keys(p.holds ?? {})) heldBy.add(orderOfHold(key));
     for (const o of snap.orders) {
       const id = o._id.toHexString();
       const session = o.checkoutSessionId ? sessions.get(o.checkoutSessionId) : undefined;

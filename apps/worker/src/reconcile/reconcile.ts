@@ -27,7 +27,7 @@ export interface ReconcileSummary {
   itemsFailed: number;
 }
 
-/** A reservation or marker this young may belong to a request still in flight. */
+/** A marker or adjustment this young may belong to a request still in flight. */
 const IN_FLIGHT_MS = 60_000;
 /** A reservation whose order does not exist is abandoned only after its creator had time to insert it. */
 const ORPHAN_GRACE_MS = 10 * 60_000;
@@ -151,7 +151,7 @@ export async function reconcile(ctx: FulfilmentContext, now = new Date()): Promi
   runs.heldReservations = await runSweep(ctx, {
     name: 'reservations-held',
     collection: reservations,
-    filter: { status: 'held', createdAt: { $lt: ago(IN_FLIGHT_MS) } },
+    filter: { status: 'held' },
     sortField: 'createdAt',
     loadPage: async (page) => {
       const found = await orders.find({ _id: { $in: page.map((r) => r.orderId) } }).toArray();
