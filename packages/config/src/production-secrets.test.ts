@@ -51,7 +51,9 @@ function repositorySecrets(): { jwt: Set<string>; webhook: Set<string> } {
 
 describe('production refuses published secrets and the Stripe simulator', () => {
   it('accepts a production config with real-looking secrets (the check is not a blanket refusal)', () => {
-    expect(refused({ ...production, STRIPE_SECRET_KEY: 'sk_live_abc123', STRIPE_WEBHOOK_SECRET: REAL_LOOKING_WHSEC })).toEqual([]);
+    expect(
+      refused({ ...production, STRIPE_SECRET_KEY: 'sk_live_abc123', STRIPE_WEBHOOK_SECRET: REAL_LOOKING_WHSEC }),
+    ).toEqual([]);
   });
 
   it("refuses every JWT and webhook secret literal found in the repository, and the compose file's values", () => {
