@@ -40,6 +40,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     // Reconciliation pages through these two with a resume point on (date, _id).
     { key: { status: 1, expiresAt: 1, _id: 1 }, name: 'status_expiry_id' },
     { key: { status: 1, updatedAt: 1, _id: 1 }, name: 'status_updated' },
+    // A customer's unpaid orders (hold caps in apps/api/src/services/orders/hold-caps.ts).
+    { key: { userId: 1, status: 1 }, name: 'user_status' },
   ],
   [COLLECTIONS.reservations]: [
     { key: { orderId: 1 }, name: 'order' },
