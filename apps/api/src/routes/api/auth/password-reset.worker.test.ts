@@ -75,7 +75,9 @@ describe('forgot → worker → reset', () => {
     expect(worker.output()).not.toContain(token!);
 
     const newPassword = 'reset through the worker';
-    expect((await post(app, '/api/auth/reset-password', { token: token!, password: newPassword })).statusCode).toBe(204);
+    expect((await post(app, '/api/auth/reset-password', { token: token!, password: newPassword })).statusCode).toBe(
+      204,
+    );
     expect((await post(app, '/api/auth/login', { email: user.user.email, password: newPassword })).statusCode).toBe(
       200,
     );
