@@ -56,7 +56,8 @@ describe('flooding the product cache with list variants', () => {
       expect(res.json().items).toHaveLength(100);
     }
     const { used, max } = await memory();
-    expect(used).toBeLessThan(max);
+    // The flood took at most the cache's budget: most of the room is still free for queues and limits.
+    expect(max - used).toBeGreaterThan(ROOM_BYTES / 2);
 
     // The queue still takes jobs...
     const job = await app.deps.queues.emails.add('send', { outboxId: 'flood-test' }, { jobId: 'email.flood-test' });
