@@ -66,7 +66,9 @@ for (const advisory of advisories) {
   if (reason) console.log(`accepted: ${line}\n  reason: ${reason}`);
   else blocking.push(line);
 }
-console.log(`dependency audit: ${advisories.length} advisories for production dependencies, ${blocking.length} blocking`);
+console.log(
+  `dependency audit: ${advisories.length} advisories for production dependencies, ${blocking.length} blocking`,
+);
 if (blocking.length > 0) {
   console.error(blocking.map((line) => `  ${line}`).join('\n'));
   console.error('Upgrade the dependency, or accept the advisory in .ci/audit-allowlist.json with a reason.');
