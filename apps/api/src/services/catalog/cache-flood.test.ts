@@ -3,8 +3,8 @@ import { createRedis, type Redis } from '@simple-shop/queue';
 import { testDeps } from '@simple-shop/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertProducts, productDoc } from '../../test-fixtures';
-import { buildTestApp } from '../../test-support';
+import { insertProducts, productDoc } from '../../products.test-support';
+import { buildTestApp } from '../../app.test-support';
 
 /**
  * Security finding: every distinct list query became a cached page (~64 KiB at limit=100) in the Redis that

@@ -1,8 +1,8 @@
 import { ObjectId } from '@simple-shop/db';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertProducts, productDoc, stockOf } from '../../test-fixtures';
-import { bearer, buildTestApp } from '../../test-support';
+import { insertProducts, productDoc, stockOf } from '../../products.test-support';
+import { bearer, buildTestApp } from '../../app.test-support';
 
 /**
  * Security finding: one customer could reserve a product's whole stock with unpaid orders (one order took

@@ -2,7 +2,7 @@ import { buildApp } from '../../../app';
 import { testConfig } from '@simple-shop/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capturingLogger, post, registered } from './test-helpers';
+import { capturingLogger, post, registered } from './auth.test-support';
 
 /**
  * Security finding: login counted every attempt per account before checking the password, so 10 requests
