@@ -3,7 +3,7 @@ import type { Env } from './schema';
 /**
  * Secrets that are published in this repository (development, test, bench, soak and smoke values). A
  * deployment that runs with one of them can be impersonated by anyone who has read the code, so with
- * NODE_ENV=production start-up stops on them. `known-secrets.test.ts` scans the repository and fails when
+ * NODE_ENV=production start-up stops on them. `production-secrets.test.ts` scans the repository and fails when
  * a new JWT or webhook secret literal is committed that this check would not refuse.
  */
 export const PUBLISHED_JWT_SECRETS: readonly string[] = [
