@@ -4,13 +4,15 @@
  * with its own port on 127.0.0.1, plus the bare Fastify hello-world used as the framework's limit.
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from '@simple-shop/dev-services';
 import { spawnNode, waitForHttp, type BenchProcess } from './processes';
 
 export const STRIPE_KEY = 'sk_test_simulator';
-export const JWT_SECRET = 'bench-only-jwt-secret-0123456789abcdefghijklmnop';
+// Random per run: the API runs with NODE_ENV=production, which refuses secrets published in the repository.
+export const JWT_SECRET = randomBytes(36).toString('base64url');
 export const PROFILE_DIR = join('.bench', 'profiles');
 
 export type RunMode = 'built' | 'tsx';
@@ -59,6 +61,9 @@ export const RATE_LIMIT_ENV = {
   RATE_LIMIT_WINDOW_MS: '60000',
   AUTH_RATE_LIMIT_MAX: '1000000000',
   AUTH_RATE_LIMIT_WINDOW_MS: '60000',
+  AUTH_ACCOUNT_SLOWDOWN_AFTER: '1000000000',
+  ORDER_MAX_OPEN_PER_USER: '1000',
+  ORDER_MAX_UNITS_PER_PRODUCT: '1000000',
 };
 
 function appEnv(shared: SharedEnv, simUrl: string): Record<string, string> {
@@ -68,6 +73,8 @@ function appEnv(shared: SharedEnv, simUrl: string): Record<string, string> {
     JWT_SECRET,
     STRIPE_SECRET_KEY: STRIPE_KEY,
     STRIPE_API_BASE: simUrl,
+    // Production config refuses the simulator unless told this deployment takes no real payments.
+    ALLOW_STRIPE_SIMULATOR: 'true',
     // No SMTP_URL: the worker's log transport builds each email and logs one line instead of sending.
     SMTP_URL: '',
     RECONCILE_INTERVAL_MS: '3600000',

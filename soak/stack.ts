@@ -132,6 +132,10 @@ export async function startSoakStack(options: SoakStackOptions): Promise<SoakSta
       RECONCILE_INTERVAL_MS: '2000',
       RATE_LIMIT_MAX: '1000000',
       AUTH_RATE_LIMIT_MAX: '1000000',
+      AUTH_ACCOUNT_SLOWDOWN_AFTER: '1000000',
+      // The soak's customers hold orders open on purpose (expiry, reconciliation): no hoarding caps.
+      ORDER_MAX_OPEN_PER_USER: '1000',
+      ORDER_MAX_UNITS_PER_PRODUCT: '1000000',
       ...options.env,
     };
     const database = await connectDatabase({ uri: mongoUri, dbName: options.dbName, appName: 'soak' });

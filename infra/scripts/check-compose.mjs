@@ -141,7 +141,8 @@ for (const [name, { port, dockerfile }] of Object.entries(APP_SERVICES)) {
   }
   for (const [label, env] of [
     ['defaults', baseEnv],
-    ['infra/compose/dev.env', { ...devEnv }],
+    // dev.env carries no JWT secret (production refuses published ones): the shell exports one.
+    ['infra/compose/dev.env', { ...baseEnv, ...devEnv }],
   ]) {
     try {
       const values = envOf(service, env);

@@ -347,7 +347,8 @@ function placeholderSecret(variable) {
   return {
     JWT_SECRET: 'x'.repeat(48),
     STRIPE_SECRET_KEY: 'sk_live_placeholder',
-    STRIPE_WEBHOOK_SECRET: 'whsec_placeholder',
+    // As long as a real endpoint secret: production refuses the short development ones.
+    STRIPE_WEBHOOK_SECRET: `whsec_${'0'.repeat(32)}`,
     SMTP_URL: 'smtp://user:pass@smtp.example.com:587',
     MONGODB_URI: 'mongodb+srv://user:pass@cluster.example.net/?retryWrites=true&w=majority',
     REDIS_URL: 'rediss://default:pass@redis.example.net:6380',

@@ -64,7 +64,7 @@ WORKER_PORT=$(free_port)
 APP_ENV=(
   NODE_ENV=production LOG_LEVEL=info HOST=127.0.0.1 PORT="$API_PORT" WORKER_PORT="$WORKER_PORT"
   MONGODB_URI="$MONGODB_URI" MONGODB_DB="smoke_$RANDOM" REDIS_URL=redis://127.0.0.1:6379
-  REDIS_KEY_PREFIX="smoke$RANDOM" JWT_SECRET="smoke-test-only-secret-0123456789abcdefghijklmnop"
+  REDIS_KEY_PREFIX="smoke$RANDOM" JWT_SECRET="$(head -c 48 /dev/urandom | base64 | tr -d "\n")"
   SHUTDOWN_GRACE_MS=5000 NODE_OPTIONS=--enable-source-maps
 )
 

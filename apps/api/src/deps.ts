@@ -20,6 +20,11 @@ export interface AppDependencies {
   database: Database;
   /** Fail-fast Redis client for cache, carts and rate limits (no offline queue). */
   redis: Redis;
+  /**
+   * The product cache's own Redis (CACHE_REDIS_URL, meant for `allkeys-lru`), so cached pages can never
+   * take the memory BullMQ and the rate limits need. Absent: the cache uses `redis`, within its byte budget.
+   */
+  cacheRedis?: Redis;
   queues: AppQueues;
   /** Null when STRIPE_SECRET_KEY is unset: payment routes then answer 503. */
   stripe: Stripe | null;
@@ -39,6 +44,10 @@ export async function createDependencies(config: Config, logger: Logger): Promis
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
   if (!(await waitForRedis(redis, 2000)))
     logger.warn('Redis is not reachable yet; starting degraded (see /health/deep)');
+  const cacheRedis = config.CACHE_REDIS_URL
+    ? createRedis(config.CACHE_REDIS_URL, 'producer', `${config.serviceName}-api-cache`)
+    : undefined;
+  cacheRedis?.on('error', (error: Error) => logger.debug({ err: error }, 'cache redis connection error'));
   const queues = createAppQueues(redis, {
     keyPrefix: config.REDIS_KEY_PREFIX,
     retry: { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS },
@@ -51,9 +60,11 @@ export async function createDependencies(config: Config, logger: Logger): Promis
     config,
     database,
     redis,
+    ...(cacheRedis ? { cacheRedis } : {}),
     queues,
     stripe: createStripeClient(config),
     async close() {
+      cacheRedis?.disconnect();
       await closeQueuesAndRedis(queues, redis);
       await database.close();
     },

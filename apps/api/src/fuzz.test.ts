@@ -744,3 +744,58 @@ describe('fuzz: every route rejects hostile input with a 4xx and writes nothing'
     expect(failures).toEqual([]);
   }, 60_000);
 });
+
+describe("fuzz: the security review's attacks stay closed", () => {
+  it('cache flooding: bounds that cannot change the answer make no new cached page', async () => {
+    const pages = () => app.deps.redis.keys(`${app.deps.config.REDIS_KEY_PREFIX}:catalog:page:*`);
+    expect((await app.inject({ method: 'GET', url: '/api/products?limit=100' })).statusCode).toBe(200);
+    const before = (await pages()).length;
+    for (const query of [
+      'maxPrice=1000000000',
+      'maxPrice=99999999999',
+      'minPrice=0',
+      'minPrice=0&maxPrice=4000000000',
+    ]) {
+      const res = await app.inject({ method: 'GET', url: `/api/products?limit=100&${query}` });
+      expect(res.statusCode, query).toBe(200);
+      expect(res.json().items.length, query).toBeGreaterThan(0);
+    }
+    const beyond = await app.inject({ method: 'GET', url: '/api/products?limit=100&minPrice=1000000001' });
+    expect(beyond.json()).toEqual({ items: [], nextCursor: null, limit: 100 });
+    expect((await pages()).length).toBe(before);
+  });
+
+  it('stock hoarding: one customer cannot hold more than the per-product cap, and stock is untouched', async () => {
+    const stockBefore = (await database.collections.products.findOne({ _id: new ObjectId(ids.product) }))!.stock;
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/orders',
+      headers: auth.customer,
+      payload: { items: [{ productId: ids.product, quantity: 48 }] },
+    });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.code).toBe('HOLD_LIMIT_REACHED');
+    expect((await database.collections.products.findOne({ _id: new ObjectId(ids.product) }))!.stock).toBe(stockBefore);
+  });
+
+  it('owner lock-out: wrong passwords from 30 addresses do not stop the owner logging in', async () => {
+    const body = { email: 'fuzz-owner@example.test', password: 'the owner knows this one', name: 'Owner' };
+    expect((await app.inject({ method: 'POST', url: '/api/auth/register', payload: body })).statusCode).toBe(201);
+    for (let i = 1; i <= 30; i += 1) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: body.email, password: `guess ${i} of many` },
+        remoteAddress: `10.77.0.${i}`,
+      });
+      expect([401, 429]).toContain(res.statusCode);
+    }
+    const owner = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: body.email, password: body.password },
+      remoteAddress: '10.77.1.1',
+    });
+    expect(owner.statusCode).toBe(200);
+  });
+});

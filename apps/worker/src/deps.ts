@@ -11,6 +11,8 @@ export interface WorkerDependencies {
   database: Database;
   /** `maxRetriesPerRequest: null` connection shared by the workers (BullMQ duplicates it for blocking calls). */
   redis: Redis;
+  /** The product cache's own Redis (CACHE_REDIS_URL): stock changes invalidate it there. Absent: `redis`. */
+  cacheRedis?: Redis;
   /** Producers: the worker queues emails after a payment and re-queues swept events. */
   queues: AppQueues;
   /** Null when STRIPE_SECRET_KEY is unset (no refunds, no session checks). */
@@ -28,6 +30,10 @@ export async function createWorkerDependencies(config: Config, logger: Logger): 
   });
   const redis = createRedis(config.REDIS_URL, 'worker', `${config.serviceName}-worker`);
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
+  const cacheRedis = config.CACHE_REDIS_URL
+    ? createRedis(config.CACHE_REDIS_URL, 'producer', `${config.serviceName}-worker-cache`)
+    : undefined;
+  cacheRedis?.on('error', (error: Error) => logger.warn({ err: error }, 'cache redis connection error'));
   const queues = createAppQueues(redis, {
     keyPrefix: config.REDIS_KEY_PREFIX,
     retry: { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS },
@@ -37,9 +43,11 @@ export async function createWorkerDependencies(config: Config, logger: Logger): 
     logger,
     database,
     redis,
+    ...(cacheRedis ? { cacheRedis } : {}),
     queues,
     stripe: createStripeClient(config),
     async close() {
+      cacheRedis?.disconnect();
       await closeQueuesAndRedis(queues, redis);
       await database.close();
     },

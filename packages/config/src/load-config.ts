@@ -1,4 +1,5 @@
 import { Value } from '@sinclair/typebox/value';
+import { productionSecretProblems } from './production-secrets';
 import { EnvSchema, type Env } from './schema';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
@@ -50,6 +51,8 @@ export function loadConfig(raw: RawEnv = process.env, defaults: RawEnv = {}): Co
   if ('error' in trustProxy) problems.push({ variable: 'TRUST_PROXY', message: trustProxy.error });
   if (problems.length > 0 || 'error' in trustProxy) throw new ConfigError(problems);
   const parsed = env as Env;
+  const secretProblems = productionSecretProblems(parsed);
+  if (secretProblems.length > 0) throw new ConfigError(secretProblems);
   return {
     ...parsed,
     corsOrigins: parsed.CORS_ORIGINS.split(',')

@@ -32,6 +32,8 @@ export const EnvSchema = Type.Object({
   MONGODB_DB: Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9_-]+$', default: 'simple-shop' }),
   REDIS_URL: Url,
   REDIS_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_:.-]+$', default: 'shop' }),
+  /** Optional separate Redis (maxmemory-policy allkeys-lru) for the product cache; unset = REDIS_URL. */
+  CACHE_REDIS_URL: Type.Optional(Url),
 
   // Auth
   JWT_SECRET: Type.String({ minLength: 32 }),
@@ -48,9 +50,17 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
   AUTH_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10 }),
   AUTH_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 900_000 }),
+  /** Failed logins for one account from all IPs in a window after which every further attempt is slowed. */
+  AUTH_ACCOUNT_SLOWDOWN_AFTER: Type.Integer({ minimum: 1, default: 50 }),
 
   // Catalog and carts
   PRODUCT_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
+  /** Bytes of list/search pages the cache may write per TTL window (live pages stay below twice this). */
+  PRODUCT_CACHE_MAX_BYTES: Type.Integer({ minimum: 65_536, maximum: 1_073_741_824, default: 16_777_216 }),
+
+  // Stock holds: how much one customer may reserve without paying.
+  ORDER_MAX_OPEN_PER_USER: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
+  ORDER_MAX_UNITS_PER_PRODUCT: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 20 }),
 
   // Stripe. Unset key = payments disabled (create-intent answers 503); STRIPE_API_BASE points the
   // SDK at the local simulator; without it the SDK talks to api.stripe.com unchanged.
@@ -58,11 +68,13 @@ export const EnvSchema = Type.Object({
   // One secret, or several comma-separated while moving to a new endpoint (each is tried).
   STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9_]+(,whsec_[A-Za-z0-9_]+)*$' })),
   STRIPE_API_BASE: Type.Optional(Type.String({ pattern: '^https?://[^/]+$' })),
+  /** Production refuses the simulator (its key, STRIPE_API_BASE, dev webhook secrets) unless this is true. */
+  ALLOW_STRIPE_SIMULATOR: Type.Boolean({ default: false }),
   CHECKOUT_SUCCESS_URL: Type.String({
     default: 'http://localhost:3000/checkout/success?session_id={CHECKOUT_SESSION_ID}',
   }),
   CHECKOUT_CANCEL_URL: Type.String({ default: 'http://localhost:3000/checkout/cancelled' }),
-  CHECKOUT_SESSION_TTL_SECONDS: Type.Integer({ minimum: 1800, maximum: 86_400, default: 3600 }),
+  CHECKOUT_SESSION_TTL_SECONDS: Type.Integer({ minimum: 1800, maximum: 86_400, default: 1800 }),
 
   // Email
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),

@@ -40,6 +40,25 @@ export interface RecordEmailInput<K extends EmailKind = EmailKind> {
   data: EmailDataByKind[K];
 }
 
+/**
+ * Template fields that are secrets (a reset link is a live credential until used or expired). They are
+ * removed from the outbox document as soon as the email is sent or has failed for good: the database must
+ * not keep a usable link after the worker no longer needs it.
+ */
+const SECRET_DATA_FIELDS: { [K in EmailKind]?: readonly (keyof EmailDataByKind[K] & string)[] } = {
+  password_reset: ['resetUrl'],
+};
+
+/** The `$unset` that removes a kind's secret template fields; null when the kind has none. */
+export function secretDataUnset(kind: string): Record<string, ''> | null {
+  const fields = SECRET_DATA_FIELDS[kind as EmailKind];
+  if (!fields || fields.length === 0) return null;
+  return Object.fromEntries(fields.map((field) => [`data.${field}`, ''] as const));
+}
+
+/** Outbox documents are deleted this long after they were written (TTL index on `createdAt`). */
+export const EMAIL_OUTBOX_RETENTION_SECONDS = 30 * 86_400;
+
 export function outboxIdFor(kind: EmailKind, subjectId: string): string {
   return `${kind}:${subjectId}`;
 }

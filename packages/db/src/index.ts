@@ -5,6 +5,8 @@ export { INDEXES, RETIRED_INDEXES, ensureIndexes } from './indexes';
 export {
   recordEmail,
   outboxIdFor,
+  secretDataUnset,
+  EMAIL_OUTBOX_RETENTION_SECONDS,
   type EmailKind,
   type OrderEmailData,
   type EmailDataByKind,

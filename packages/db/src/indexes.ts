@@ -1,5 +1,6 @@
 import type { Db, IndexDescription } from 'mongodb';
 import { COLLECTIONS } from './collections';
+import { EMAIL_OUTBOX_RETENTION_SECONDS } from './email-outbox';
 
 /**
  * An index whose keys change gets a new name (a real server refuses to redefine a name); the one it
@@ -39,6 +40,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     // Reconciliation pages through these two with a resume point on (date, _id).
     { key: { status: 1, expiresAt: 1, _id: 1 }, name: 'status_expiry_id' },
     { key: { status: 1, updatedAt: 1, _id: 1 }, name: 'status_updated' },
+    // A customer's unpaid orders (hold caps in apps/api/src/services/orders/hold-caps.ts).
+    { key: { userId: 1, status: 1 }, name: 'user_status' },
   ],
   [COLLECTIONS.reservations]: [
     { key: { orderId: 1 }, name: 'order' },
@@ -67,6 +70,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.emailOutbox]: [
     { key: { status: 1, createdAt: 1, _id: 1 }, name: 'status_created_id' },
     { key: { status: 1, claimedAt: 1, _id: 1 }, name: 'status_claimed_id' },
+    // Retention: addresses and order details are not kept for ever (secret fields go when sent).
+    { key: { createdAt: 1 }, name: 'retention_ttl', expireAfterSeconds: EMAIL_OUTBOX_RETENTION_SECONDS },
   ],
 };
 

@@ -1,4 +1,4 @@
-export { createLogger, loggerOptions, REDACT_PATHS, type Logger, type LoggerSettings } from './logger';
+export { createLogger, loggerOptions, maskEmails, REDACT_PATHS, type Logger, type LoggerSettings } from './logger';
 export {
   createMetricsRegistry,
   createHttpMetrics,

@@ -20,7 +20,7 @@ describe('logger', () => {
         },
         password: 'hunter22',
         body: { password: 'hunter22', refreshToken: 'rt', card: { number: '4242' } },
-        user: { passwordHash: '$argon2id$...', email: 'a@b.c' },
+        user: { passwordHash: '$argon2id$...', email: 'ada.lovelace@example.com' },
         secret: 'sk_live_x',
       },
       'something happened',
@@ -38,7 +38,30 @@ describe('logger', () => {
     ]) {
       expect(text).not.toContain(leaked);
     }
-    expect(text).toContain('a@b.c');
+    expect(text).toContain('a***@example.com');
     expect(lines[0]).toMatchObject({ service: 'test', level: 'info', msg: 'something happened' });
+  });
+
+  it('masks every email address in fields, messages and error text, and leaves package paths alone', () => {
+    const { logger, lines } = capture();
+    const error = new Error('E11000 duplicate key error dup key: { email: "carol.jones+shop@mail.example.co.uk" }');
+    logger.info(
+      { to: 'customer@example.com', nested: { list: ['Bob <bob@shop.test>'] }, err: error },
+      'sent to dave@x.io',
+    );
+    logger.info({ at: '/app/node_modules/.pnpm/fastify@5.2.1/x.js', id: '<email.password_reset.1@simple-shop>' }, 'ok');
+    const text = lines.map((line) => JSON.stringify(line)).join('\n');
+    for (const address of ['customer@example.com', 'bob@shop.test', 'carol.jones+shop@mail.example.co.uk', 'dave@x.io'])
+      expect(text).not.toContain(address);
+    expect(lines[0]).toMatchObject({
+      to: 'c***@example.com',
+      msg: 'sent to d***@x.io',
+      nested: { list: ['Bob <b***@shop.test>'] },
+    });
+    expect(text).toContain('c***@mail.example.co.uk');
+    expect(lines[1]).toMatchObject({
+      at: '/app/node_modules/.pnpm/fastify@5.2.1/x.js',
+      id: '<email.password_reset.1@simple-shop>',
+    });
   });
 });

@@ -34,6 +34,17 @@ export const REDACT_PATHS = [
   '*.card',
 ];
 
+/**
+ * An email address anywhere in a log line: the local part (its first character kept) and the domain. The
+ * domain must end in a letters-only label, so package paths such as `fastify@5.2.1` are left alone.
+ */
+const EMAIL_IN_TEXT = /([A-Za-z0-9_%+-])[A-Za-z0-9._%+-]*@((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})\b/g;
+
+/** `customer@example.com` → `c***@example.com`: enough to tell domains and typos apart, not to contact anyone. */
+export function maskEmails(text: string): string {
+  return text.replace(EMAIL_IN_TEXT, '$1***@$2');
+}
+
 export interface LoggerSettings {
   service: string;
   level: string;
@@ -47,6 +58,9 @@ export function loggerOptions(settings: LoggerSettings): LoggerOptions {
     base: { service: settings.service, pid: process.pid, ...settings.base },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Customers' addresses are personal data: masked in the finished line, so no field, message or error
+    // text (a duplicate-key error quotes the email) can carry one out, whoever logs it.
+    hooks: { streamWrite: maskEmails },
     formatters: {
       level: (label) => ({ level: label }),
     },

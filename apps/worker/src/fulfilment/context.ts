@@ -26,7 +26,7 @@ export function outcomeDeps(ctx: FulfilmentContext): OutcomeDeps {
 export async function stockChanged(ctx: FulfilmentContext, productIds: readonly ObjectId[]): Promise<void> {
   if (productIds.length === 0) return;
   const ok = await invalidateProducts(
-    ctx.deps.redis,
+    ctx.deps.cacheRedis ?? ctx.deps.redis,
     ctx.deps.config.REDIS_KEY_PREFIX,
     productIds.map((id) => id.toHexString()),
   );

@@ -1,5 +1,11 @@
 import { loadConfig, type Config } from '@simple-shop/config';
-import { connectDatabase, recordEmail, type Database } from '@simple-shop/db';
+import {
+  connectDatabase,
+  EMAIL_OUTBOX_RETENTION_SECONDS,
+  ensureIndexes,
+  recordEmail,
+  type Database,
+} from '@simple-shop/db';
 import { loggerOptions } from '@simple-shop/observability';
 import { bullPrefix, createQueue, createRedis, createWorker, emailsQueue, type Redis, emailJobId } from '@simple-shop/queue';
 import { testEnv, waitFor } from '@simple-shop/testing';
@@ -83,9 +89,13 @@ describe('send-email job', () => {
       messageId: `<${outboxId}@simple-shop>`,
       sentAt: expect.any(Date),
     });
+    // The reset link (a live credential) leaves the database once sent; the rest of the record stays.
+    expect(doc?.data).toEqual({ name: 'Ada' });
     const logged = lines.filter((l) => l.includes('email logged'));
     expect(logged).toHaveLength(1);
-    expect(JSON.parse(logged[0]!)).toMatchObject({ kind: 'password_reset', to: 'ada@example.com', outboxId });
+    // The recipient is personal data: the log names it masked, and no line anywhere carries the address.
+    expect(JSON.parse(logged[0]!)).toMatchObject({ kind: 'password_reset', to: 'a***@example.com', outboxId });
+    expect(lines.join('\n')).not.toContain('ada@example.com');
     expect(lines.join('\n')).not.toContain('SECRET-');
 
     const again = await queue.add('send', { outboxId }, { jobId: `${emailJobId(outboxId)}.again` });
@@ -109,6 +119,23 @@ describe('send-email job', () => {
       lastError: expect.stringMatching(/ECONNREFUSED|connect/i),
     });
     expect(doc?.sentAt).toBeUndefined();
+    // Failed for good: nobody will send this link any more, so it is not kept.
+    expect(doc?.data).toEqual({ name: 'Ada' });
+  });
+
+  it('keeps the reset link while a retry is still due, and the outbox has a retention TTL', async () => {
+    const queue = pipeline(createMailer({ SMTP_URL: 'smtp://127.0.0.1:1' }, logger), 'smtp-retry', 50);
+    const outboxId = await pendingResetEmail('t-retry');
+    const job = await queue.add('send', { outboxId }, { jobId: emailJobId(outboxId), attempts: 50, backoff: 60_000 });
+    await waitFor(async () => (await database.collections.emailOutbox.findOne({ _id: outboxId }))?.attempts === 1);
+    await job.remove().catch(() => undefined);
+    const doc = await database.collections.emailOutbox.findOne({ _id: outboxId });
+    expect(doc).toMatchObject({ status: 'pending', data: { resetUrl: expect.stringContaining('SECRET-') } });
+
+    await ensureIndexes(database.db);
+    const indexes = await database.db.collection('email-outbox').indexes();
+    const ttl = indexes.find((index) => index.expireAfterSeconds !== undefined);
+    expect(ttl).toMatchObject({ key: { createdAt: 1 }, expireAfterSeconds: EMAIL_OUTBOX_RETENTION_SECONDS });
   });
 
   it('fails at once, without retries, for an unknown kind or a missing document', async () => {

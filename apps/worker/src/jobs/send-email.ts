@@ -1,4 +1,4 @@
-import type { EmailOutboxDoc } from '@simple-shop/db';
+import { secretDataUnset, type EmailOutboxDoc } from '@simple-shop/db';
 import type { EmailPayload } from '@simple-shop/queue';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { WorkerDependencies } from '../deps';
@@ -30,6 +30,11 @@ function errorText(error: unknown): string {
  */
 export function sendEmailHandler(deps: Pick<WorkerDependencies, 'config' | 'database' | 'logger'>, mailer: Mailer) {
   const outbox = deps.database.collections.emailOutbox;
+  /** Once an email is sent or failed for good its secret fields (a reset link) leave the database. */
+  const scrub = (kind: string) => {
+    const unset = secretDataUnset(kind);
+    return unset ? { $unset: unset } : {};
+  };
 
   /**
    * Another attempt holds the claim (or just finished). Sent: done. Being sent: retry later, when
@@ -76,7 +81,11 @@ export function sendEmailHandler(deps: Pick<WorkerDependencies, 'config' | 'data
       if (!(error instanceof EmailTemplateError)) throw error;
       await outbox.updateOne(
         { _id: outboxId, status: { $ne: 'sent' } },
-        { $set: { status: 'failed', lastError: error.message, lastAttemptAt: new Date() }, $inc: { attempts: 1 } },
+        {
+          $set: { status: 'failed', lastError: error.message, lastAttemptAt: new Date() },
+          $inc: { attempts: 1 },
+          ...scrub(doc.kind),
+        },
       );
       throw new UnrecoverableError(error.message);
     }
@@ -109,6 +118,7 @@ export function sendEmailHandler(deps: Pick<WorkerDependencies, 'config' | 'data
             lastAttemptAt: new Date(),
           },
           $inc: { attempts: 1 },
+          ...(lastAttempt ? scrub(doc.kind) : {}),
         },
       );
       throw error;
@@ -117,7 +127,11 @@ export function sendEmailHandler(deps: Pick<WorkerDependencies, 'config' | 'data
     const now = new Date();
     await outbox.updateOne(
       { _id: outboxId, status: 'sending', claimedBy: claim },
-      { $set: { status: 'sent', sentAt: now, messageId, lastAttemptAt: now }, $inc: { attempts: 1 } },
+      {
+        $set: { status: 'sent', sentAt: now, messageId, lastAttemptAt: now },
+        $inc: { attempts: 1 },
+        ...scrub(doc.kind),
+      },
     );
     return { status: 'sent', messageId };
   };

@@ -1,11 +1,37 @@
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import fp from 'fastify-plugin';
 import { HttpError } from '../../lib/http-error';
+import { WindowCounter } from '../../lib/window-counter';
 
 /**
- * Per-IP limits counted in Redis, so they hold across every API replica. If Redis is down the
- * limiter lets requests through (skipOnError) rather than turning an outage into a total one.
- * Routes tighten this with `config.rateLimit` (the auth routes do).
+ * A @fastify/rate-limit store on `WindowCounter`: counts in Redis, and in process memory while Redis
+ * fails (down, or full under `noeviction`), so the per-IP limits never switch off. Routes get a child
+ * store with their own key space, as with the plugin's own Redis store.
+ */
+function windowCounterStore(counter: WindowCounter, nameSpace: string): FastifyRateLimitStoreCtor {
+  const storeFor = (keyPrefix: string): FastifyRateLimitStore => ({
+    incr(key, callback, timeWindow) {
+      counter.incr(`${keyPrefix}${key}`, timeWindow).then(
+        ({ count, ttlMs }) => callback(null, { current: count, ttl: ttlMs }),
+        (error: Error) => callback(error),
+      );
+    },
+    // The plugin passes the route as `routeInfo` (its typings say RouteOptions); same key space as its Redis store.
+    child: (routeOptions) => {
+      const route = (routeOptions as unknown as { routeInfo?: { method?: unknown; url?: unknown } }).routeInfo ?? {};
+      return storeFor(`${keyPrefix}${String(route.method ?? '')}${String(route.url ?? '')}-`);
+    },
+  });
+  return class {
+    constructor() {
+      return storeFor(nameSpace);
+    }
+  } as unknown as FastifyRateLimitStoreCtor;
+}
+
+/**
+ * Per-IP limits counted in Redis, so they hold across every API replica (in memory per replica while
+ * Redis fails). Routes tighten this with `config.rateLimit` (the auth routes do).
  */
 export default fp(
   async (app) => {
@@ -14,9 +40,7 @@ export default fp(
       global: true,
       max: config.RATE_LIMIT_MAX,
       timeWindow: config.RATE_LIMIT_WINDOW_MS,
-      redis,
-      nameSpace: `${config.REDIS_KEY_PREFIX}:rl:`,
-      skipOnError: true,
+      store: windowCounterStore(new WindowCounter(redis, app.log), `${config.REDIS_KEY_PREFIX}:rl:`),
       errorResponseBuilder: (_request, context) =>
         new HttpError(
           429,

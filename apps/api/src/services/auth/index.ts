@@ -4,4 +4,6 @@ export * from './users';
 export * from './refresh-tokens';
 export * from './password-reset';
 export * from './account-limiter';
+export * from './credentials';
+export * from './auth-service';
 export * from './session-revocations';

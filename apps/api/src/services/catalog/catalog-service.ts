@@ -1,7 +1,7 @@
 import { ObjectId, type ProductDoc } from '@simple-shop/db';
 import type { JsonText } from '../../lib/json-text';
 import { HttpError } from '../../lib/http-error';
-import type { ProductDto } from '../../schemas/products';
+import { MAX_PRICE, type ProductDto } from '../../schemas/products';
 import { decodeCursor, type ProductSort } from './cursor';
 import { type ProductCache, pageHash, type CachedProduct, type PageBody } from './product-cache';
 import { toProductDto } from './product-dto';
@@ -53,12 +53,25 @@ export class CatalogService {
     return isPurchasable(entry) ? entry.product : null;
   }
 
-  /** A page as JSON text (PageBody), ready to send. */
+  /**
+   * A page as JSON text (PageBody), ready to send. Price bounds that cannot change the answer are dropped
+   * first (minPrice 0, maxPrice at or above the highest possible price), so they do not make cache variants.
+   */
   async listProducts(request: ListRequest): Promise<JsonText> {
     if (request.minPrice !== undefined && request.maxPrice !== undefined && request.minPrice > request.maxPrice) {
       throw new HttpError(400, 'VALIDATION_ERROR', 'minPrice must not be greater than maxPrice');
     }
-    return this.page({ ...request });
+    const { minPrice, maxPrice, ...rest } = request;
+    if (minPrice !== undefined && minPrice > MAX_PRICE) {
+      // No product can cost more than MAX_PRICE: an empty last page, asked of neither Redis nor MongoDB.
+      if (request.cursor !== undefined) decodeCursor(request.cursor, request.sort);
+      return JSON.stringify({ items: [], nextCursor: null, limit: request.limit } satisfies PageBody);
+    }
+    return this.page({
+      ...rest,
+      ...(minPrice !== undefined && minPrice > 0 ? { minPrice } : {}),
+      ...(maxPrice !== undefined && maxPrice < MAX_PRICE ? { maxPrice } : {}),
+    });
   }
 
   async searchProducts(request: SearchRequest): Promise<JsonText> {

@@ -3,7 +3,7 @@ import { CatalogService } from './catalog-service';
 import { ProductCache, type CacheLogger } from './product-cache';
 import { ProductRepository } from './product-repository';
 
-export type CatalogDeps = Pick<AppDependencies, 'database' | 'redis' | 'config'>;
+export type CatalogDeps = Pick<AppDependencies, 'database' | 'redis' | 'cacheRedis' | 'config'>;
 
 const services = new WeakMap<CatalogDeps['redis'], CatalogService>();
 const silent: CacheLogger = { warn: () => undefined, info: () => undefined, debug: () => undefined };
@@ -17,7 +17,12 @@ export function catalogFor(deps: CatalogDeps, log: CacheLogger = silent): Catalo
   if (!service) {
     service = new CatalogService(
       new ProductRepository(deps.database.collections.products),
-      new ProductCache(deps.redis, deps.config.REDIS_KEY_PREFIX, deps.config.PRODUCT_CACHE_TTL_SECONDS, log),
+      new ProductCache(deps.cacheRedis ?? deps.redis, {
+        keyPrefix: deps.config.REDIS_KEY_PREFIX,
+        ttlSeconds: deps.config.PRODUCT_CACHE_TTL_SECONDS,
+        maxBytes: deps.config.PRODUCT_CACHE_MAX_BYTES,
+        log,
+      }),
     );
     services.set(deps.redis, service);
   }

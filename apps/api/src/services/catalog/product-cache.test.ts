@@ -69,7 +69,12 @@ describe('a read that raced a write never caches the old value', () => {
     const redis = new Redis(testDeps().redisUrl);
     try {
       const silent = { warn: () => undefined, info: () => undefined, debug: () => undefined };
-      const cache = new ProductCache(redis, config.REDIS_KEY_PREFIX, 60, silent);
+      const cache = new ProductCache(redis, {
+        keyPrefix: config.REDIS_KEY_PREFIX,
+        ttlSeconds: 60,
+        maxBytes: 1 << 20,
+        log: silent,
+      });
       await waitFor(() => redis.status === 'ready');
       const id = new ObjectId().toHexString();
       const keys = catalogKeys(config.REDIS_KEY_PREFIX);
@@ -196,11 +201,16 @@ describe('Redis outages', () => {
   it('logs a Redis outage once (warn), not once per request', async () => {
     const redis = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, lazyConnect: true });
     const log = { warn: [] as string[], info: [] as string[], debug: 0 };
-    const cache = new ProductCache(redis, 'x', 60, {
-      warn: (_obj, msg) => log.warn.push(msg),
-      info: (msg) => log.info.push(msg),
-      debug: () => {
-        log.debug += 1;
+    const cache = new ProductCache(redis, {
+      keyPrefix: 'x',
+      ttlSeconds: 60,
+      maxBytes: 1 << 20,
+      log: {
+        warn: (_obj, msg) => log.warn.push(msg),
+        info: (msg) => log.info.push(msg),
+        debug: () => {
+          log.debug += 1;
+        },
       },
     });
     for (let i = 0; i < 25; i += 1) {

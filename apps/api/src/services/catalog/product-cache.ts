@@ -21,6 +21,13 @@ import type { ProductDto } from '../../schemas/products';
  * the old value back after the write's invalidation. Hence: once a write has returned, no read
  * serves the old price or stock.
  *
+ * Budget: anyone can ask for many distinct pages (filters, cursors) and ids, and each answer would become a
+ * key. Every write-back therefore counts its bytes against `<prefix>:catalog:budget`, a counter that lives
+ * one TTL; once PRODUCT_CACHE_MAX_BYTES are written in a window, further misses are served from MongoDB
+ * and not cached. Live cache data thus stays below twice the budget, whatever the traffic, and cannot
+ * push the queues and rate limits that share this Redis (with `noeviction`) out of memory. A deployment
+ * can also give the cache its own Redis with `allkeys-lru` (CACHE_REDIS_URL).
+ *
  * The API's Redis client has no offline queue: when Redis is down, every call here fails fast, is
  * logged once (warn on the transition, debug after) and the caller reads MongoDB instead.
  */
@@ -43,18 +50,31 @@ export interface PageBody {
 /** A miss carries the generation seen before MongoDB is read; null = do not write back. */
 export type Generation = string | null;
 
+export interface ProductCacheOptions {
+  keyPrefix: string;
+  ttlSeconds: number;
+  /** Bytes (keys + values) the cache may write per TTL window. */
+  maxBytes: number;
+  log: CacheLogger;
+}
+
 export interface CacheLogger {
   warn(obj: object, msg: string): void;
   info(msg: string): void;
   debug(obj: object, msg: string): void;
 }
 
-// KEYS[1] = generation; KEYS[2..n] = keys to set. ARGV[1] = expected generation, ARGV[2] = TTL (s),
-// ARGV[3..] = values. Writes nothing unless the generation is still the expected one.
+// KEYS[1] = generation, KEYS[2] = byte budget counter; KEYS[3..n] = keys to set. ARGV[1] = expected
+// generation, ARGV[2] = TTL (s), ARGV[3] = byte budget per TTL window, ARGV[4..] = values. Writes nothing
+// unless the generation is still the expected one (0) and the window's budget has room (-1).
 const SET_IF_GENERATION = `
 if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
-for i = 2, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 1], 'EX', ARGV[2]) end
-return #KEYS - 1`;
+local size = 0
+for i = 3, #KEYS do size = size + #KEYS[i] + #ARGV[i + 1] end
+if tonumber(redis.call('GET', KEYS[2]) or '0') + size > tonumber(ARGV[3]) then return -1 end
+if redis.call('INCRBY', KEYS[2], size) == size then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+for i = 3, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 1], 'EX', ARGV[2]) end
+return #KEYS - 2`;
 
 // KEYS[1] = generation. ARGV[1] = page key prefix, ARGV[2] = page hash. One round trip for a page hit.
 const GET_PAGE = `
@@ -86,13 +106,24 @@ export class ProductCache {
   private readonly setIfGenerationScript: RedisScript;
   private readonly getPageScript: RedisScript;
 
+  private readonly keyPrefix: string;
+  private readonly ttlSeconds: number;
+  private readonly maxBytes: number;
+  private readonly budgetKey: string;
+  private readonly log: CacheLogger;
+  private budgetFullLogged = false;
+
   constructor(
     private readonly redis: Redis,
-    private readonly keyPrefix: string,
-    private readonly ttlSeconds: number,
-    log: CacheLogger,
+    options: ProductCacheOptions,
   ) {
+    const { keyPrefix, log } = options;
+    this.keyPrefix = keyPrefix;
+    this.ttlSeconds = options.ttlSeconds;
+    this.maxBytes = options.maxBytes;
+    this.log = log;
     this.keys = catalogKeys(keyPrefix);
+    this.budgetKey = `${keyPrefix}:catalog:budget`;
     this.outage = new OutageLog(log, {
       down: 'product cache unavailable: reading MongoDB until Redis answers',
       stillDown: 'product cache still unavailable',
@@ -209,7 +240,18 @@ export class ProductCache {
 
   private async setIfGeneration(generation: string, keys: string[], values: string[]): Promise<void> {
     try {
-      await this.setIfGenerationScript.run([this.keys.generation, ...keys], [generation, this.ttlSeconds, ...values]);
+      const written = await this.setIfGenerationScript.run(
+        [this.keys.generation, this.budgetKey, ...keys],
+        [generation, this.ttlSeconds, this.maxBytes, ...values],
+      );
+      if (written === -1 && !this.budgetFullLogged) {
+        // Once per process: a flood of distinct pages is not worth a line per request.
+        this.budgetFullLogged = true;
+        this.log.warn(
+          { maxBytes: this.maxBytes },
+          'product cache byte budget reached: misses are not cached until it resets',
+        );
+      }
     } catch (error) {
       this.outage.failed(error, 'write');
     }

@@ -5,6 +5,7 @@ import { emailJobId } from '@simple-shop/queue';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppDependencies } from '../../deps';
 import { HttpError, notFound } from '../../lib/http-error';
+import { checkHoldCaps } from './hold-caps';
 
 /** Domain failures become the contract's 4xx answers. */
 export function toHttpError(error: unknown): unknown {
@@ -24,6 +25,7 @@ export function toHttpError(error: unknown): unknown {
 }
 
 export async function placeOrder(deps: AppDependencies, userId: string, lines: OrderLineRequest[]): Promise<OrderDoc> {
+  await checkHoldCaps(deps, new ObjectId(userId), lines);
   try {
     return await createOrder(deps.database, {
       userId: new ObjectId(userId),

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { UserDoc } from '@simple-shop/db';
 import type { FastifyRequest } from 'fastify';
-import { HttpError } from '../../../lib/http-error';
+import { WindowCounter } from '../../../lib/window-counter';
 import {
   Accepted,
   AuthSession,
@@ -16,42 +15,37 @@ import {
 } from '../../../schemas/auth';
 import { errorResponses } from '../../../schemas/error';
 import {
-  EMAIL_MAX_LENGTH,
-  PASSWORD_MAX_BYTES,
   argon2ParamsFromConfig,
-  completePasswordReset,
   createAccountLimiter,
+  createAuthService,
   createPasswordHasher,
-  createUser,
-  findRefreshToken,
-  findUserById,
-  issueRefreshToken,
-  normaliseEmail,
-  revokeFamily,
-  rotateRefreshToken,
-  startPasswordReset,
-  toPublicUser,
-  validationError,
-  type IssuedRefreshToken,
+  type Caller,
 } from '../../../services/auth/index';
 
 /**
  * /api/auth: register, login, refresh (rotating, with reuse detection), logout, forgot/reset
  * password and me. The credential routes have per-IP limits (@fastify/rate-limit, checked before
- * the body is read) and per-account limits (Redis counter on the normalised email, or on the
- * token family for refresh).
+ * the body is read); the service adds per-account ones (services/auth/account-limiter.ts).
  */
 const auth: FastifyPluginAsyncTypebox = async (app) => {
   const { config, database, redis, queues } = app.deps;
-  const { collections } = database;
-  // Computes the dummy hash for unknown-email logins once, now, with the configured cost.
-  const hasher = await createPasswordHasher(argon2ParamsFromConfig(config));
-  const accountLimiter = createAccountLimiter({
-    redis,
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    max: config.AUTH_RATE_LIMIT_MAX,
-    windowMs: config.AUTH_RATE_LIMIT_WINDOW_MS,
+  const service = createAuthService({
+    config,
+    database,
+    queues,
+    // Computes the dummy hash for unknown-email logins once, now, with the configured cost.
+    hasher: await createPasswordHasher(argon2ParamsFromConfig(config)),
+    limiter: createAccountLimiter(new WindowCounter(redis, app.log), {
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      max: config.AUTH_RATE_LIMIT_MAX,
+      windowMs: config.AUTH_RATE_LIMIT_WINDOW_MS,
+      slowdownAfter: config.AUTH_ACCOUNT_SLOWDOWN_AFTER,
+    }),
+    revocations: app.sessionRevocations,
+    signAccessToken: (claims) => app.jwt.sign(claims),
   });
+  app.addHook('preClose', () => service.drain());
+
   const perIpLimit = {
     rateLimit: {
       max: config.AUTH_RATE_LIMIT_MAX,
@@ -59,32 +53,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       keyGenerator: (request: FastifyRequest) => request.ip,
     },
   };
-
-  // Password-reset emails are prepared after the 202 is sent (same answer time for known and
-  // unknown emails); closing the app waits for the ones in flight.
-  const background = new Set<Promise<unknown>>();
-  app.addHook('preClose', async () => {
-    await Promise.allSettled([...background]);
-  });
-
-  const emailOf = (raw: string): string => {
-    const email = normaliseEmail(raw);
-    if (email.length > EMAIL_MAX_LENGTH)
-      throw validationError('body/email', `must be at most ${EMAIL_MAX_LENGTH} characters`);
-    return email;
-  };
-
-  const session = (user: UserDoc, issued: IssuedRefreshToken) => ({
-    accessToken: app.jwt.sign({ sub: user._id.toHexString(), role: user.role, sid: issued.doc.familyId }),
-    refreshToken: issued.token,
-    tokenType: 'Bearer' as const,
-    expiresIn: config.ACCESS_TOKEN_TTL_SECONDS,
-  });
-
-  const newSession = async (user: UserDoc) => {
-    const issued = await issueRefreshToken(collections, { userId: user._id, ttlDays: config.REFRESH_TOKEN_TTL_DAYS });
-    return { user: toPublicUser(user), ...session(user, issued) };
-  };
+  const caller = (request: FastifyRequest): Caller => ({ log: request.log, ip: request.ip, requestId: request.id });
 
   app.post(
     '/register',
@@ -97,13 +66,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: AuthSession, ...errorResponses },
       },
     },
-    async (request, reply) => {
-      const email = emailOf(request.body.email);
-      await accountLimiter.hit('register', email, request.log);
-      const user = await createUser({ users: collections.users, hasher }, { ...request.body, email });
-      request.log.info({ event: 'user_registered', userId: user._id.toHexString() }, 'user registered');
-      return reply.status(201).send(await newSession(user));
-    },
+    async (request, reply) => reply.status(201).send(await service.register(request.body, caller(request))),
   );
 
   app.post(
@@ -113,33 +76,14 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['auth'],
         summary: 'Log in with email and password',
+        description:
+          'Failed logins are limited per account and client address (429); many failures for one account ' +
+          'from all addresses slow every further attempt down instead of locking the owner out.',
         body: LoginBody,
         response: { 200: AuthSession, ...errorResponses },
       },
     },
-    async (request) => {
-      const email = emailOf(request.body.email);
-      const { password } = request.body;
-      if (Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES)
-        throw validationError('body/password', `must be at most ${PASSWORD_MAX_BYTES} bytes (UTF-8)`);
-      await accountLimiter.hit('login', email, request.log);
-      const user = await collections.users.findOne({ email });
-      // An unknown email costs one full argon2 verification too, so timing does not tell.
-      const valid = user ? await hasher.verify(user.passwordHash, password) : await hasher.verifyDummy(password);
-      if (!user || !valid) {
-        request.log.info({ event: 'login_failed', userId: user?._id.toHexString() }, 'login failed');
-        throw new HttpError(401, 'INVALID_CREDENTIALS', 'Invalid email or password');
-      }
-      if (hasher.needsRehash(user.passwordHash)) {
-        // The configured cost changed: upgrade the stored hash while the password is at hand.
-        const passwordHash = await hasher.hash(password);
-        await collections.users.updateOne(
-          { _id: user._id, passwordHash: user.passwordHash },
-          { $set: { passwordHash, updatedAt: new Date() } },
-        );
-      }
-      return newSession(user);
-    },
+    async (request) => service.login(request.body, caller(request)),
   );
 
   app.post(
@@ -155,26 +99,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: TokenPair, ...errorResponses },
       },
     },
-    async (request) => {
-      const invalid = () => new HttpError(401, 'INVALID_REFRESH_TOKEN', 'Invalid or expired refresh token');
-      const presented = await findRefreshToken(collections, request.body.refreshToken);
-      if (!presented) throw invalid();
-      // Spent or revoked tokens go straight to reuse handling: a limit must not delay a revocation.
-      if (!presented.usedAt && !presented.revokedAt)
-        await accountLimiter.hit('refresh', presented.familyId, request.log);
-      const result = await rotateRefreshToken(collections, presented, {
-        ttlDays: config.REFRESH_TOKEN_TTL_DAYS,
-        log: request.log,
-      });
-      if (!result.ok) {
-        request.log.info({ reason: result.reason, familyId: presented.familyId }, 'refresh refused');
-        // The family was revoked just now: its access tokens (the thief's and the victim's) end too.
-        if (result.reason === 'reused' || result.reason === 'user-gone')
-          await app.sessionRevocations.revoke([presented.familyId], request.log);
-        throw invalid();
-      }
-      return session(result.user, result.issued);
-    },
+    async (request) => service.refresh(request.body.refreshToken, caller(request)),
   );
 
   app.post(
@@ -189,11 +114,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const presented = await findRefreshToken(collections, request.body.refreshToken);
-      if (presented) {
-        await revokeFamily(collections, presented.familyId, 'logout');
-        await app.sessionRevocations.revoke([presented.familyId], request.log);
-      }
+      await service.logout(request.body.refreshToken, caller(request));
       return reply.status(204).send();
     },
   );
@@ -211,31 +132,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const email = emailOf(request.body.email);
-      await accountLimiter.hit('forgot', email, request.log);
-      const user = await collections.users.findOne({ email });
-      if (user) {
-        // Started on the next turn of the event loop, after the answer has been written.
-        const work = new Promise((resolve) => setImmediate(resolve))
-          .then(() =>
-            startPasswordReset(
-              { collections, emails: queues.emails, publicAppUrl: config.PUBLIC_APP_URL },
-              user,
-              request.id,
-            ),
-          )
-          .then(({ outboxId }) =>
-            request.log.info(
-              { event: 'password_reset_requested', userId: user._id.toHexString(), outboxId },
-              'reset email queued',
-            ),
-          )
-          .catch((error: unknown) =>
-            request.log.error({ err: error, userId: user._id.toHexString() }, 'reset email could not be queued'),
-          )
-          .finally(() => background.delete(work));
-        background.add(work);
-      }
+      await service.forgotPassword(request.body.email, caller(request));
       return reply.status(202).send({ status: 'accepted' as const });
     },
   );
@@ -252,12 +149,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { endedSessions } = await completePasswordReset(
-        { collections, hasher, log: request.log },
-        request.body.token,
-        request.body.password,
-      );
-      await app.sessionRevocations.revoke(endedSessions, request.log);
+      await service.resetPassword(request.body.token, request.body.password, caller(request));
       return reply.status(204).send();
     },
   );
@@ -273,11 +165,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: PublicUser, ...errorResponses },
       },
     },
-    async (request) => {
-      const user = await findUserById(collections.users, request.user.sub);
-      if (!user) throw new HttpError(401, 'UNAUTHORIZED', 'Missing or invalid access token');
-      return toPublicUser(user);
-    },
+    async (request) => service.me(request.user.sub),
   );
 };
 

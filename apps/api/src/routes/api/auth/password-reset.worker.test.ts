@@ -1,6 +1,13 @@
 import { emailJobId } from '@simple-shop/queue';
 import { loadConfig } from '@simple-shop/config';
-import { spawnProcess, testEnv, waitFor, type SpawnedProcess } from '@simple-shop/testing';
+import {
+  spawnProcess,
+  startSmtpCatcher,
+  testEnv,
+  waitFor,
+  type SmtpCatcher,
+  type SpawnedProcess,
+} from '@simple-shop/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../app';
@@ -8,21 +15,24 @@ import { post, registered } from './auth.test-support';
 
 /**
  * The reset email really travels API → MongoDB outbox → Redis/BullMQ → a separate worker process,
- * which sends it (log transport: SMTP_URL unset) and marks it sent. The token is then taken from
- * the outbox document — what the email would carry — and used to reset the password.
+ * which sends it over SMTP (to a local catcher) and marks it sent. The token is taken from the email
+ * and used to reset the password; the outbox keeps no copy of the link once it is sent.
  */
 const env = testEnv({ LOG_LEVEL: 'info', WORKER_PORT: '0', AUTH_RATE_LIMIT_MAX: '1000', JOB_BACKOFF_MS: '50' });
 let app: FastifyInstance;
 let worker: SpawnedProcess;
+let smtp: SmtpCatcher;
 
 beforeAll(async () => {
-  worker = spawnProcess('apps/worker/src/main.ts', env);
+  smtp = await startSmtpCatcher();
+  worker = spawnProcess('apps/worker/src/main.ts', { ...env, SMTP_URL: smtp.url });
   app = await buildApp({ config: loadConfig({ ...env, LOG_LEVEL: 'silent' }) });
   await worker.waitForLine(/worker http listening/, 20_000);
 });
 afterAll(async () => {
   await app?.close();
   await worker?.stop();
+  await smtp?.stop();
 });
 
 describe('forgot → worker → reset', () => {
@@ -49,19 +59,25 @@ describe('forgot → worker → reset', () => {
     const job = await app.deps.queues.emails.queue.getJob(emailJobId(sent._id));
     expect(await job?.getState()).toBe('completed');
 
-    // The worker logged the email (kind, recipient, outbox ID) but never its link or token.
-    const line = await worker.waitForLine(new RegExp(`"outboxId":"${sent._id}".*email logged`), 5000);
+    // The worker logged the email (kind, masked recipient, outbox ID) but never its link, token or address.
+    const line = await worker.waitForLine(new RegExp(`"outboxId":"${sent._id}".*email sent`), 5000);
     expect(JSON.parse(line)).toMatchObject({
       kind: 'password_reset',
-      to: user.user.email,
+      to: `${user.user.email[0]}***@example.com`,
       correlationId: 'e2e-reset-1',
     });
-    const token = new URL(String(sent.data.resetUrl)).searchParams.get('token')!;
+    expect(worker.output()).not.toContain(user.user.email);
+    // Sent: the outbox no longer holds the link.
+    expect(sent.data).toEqual({ name: user.user.name });
+    const [mail] = await smtp.waitForMessages(1);
+    const token = /reset-password\?token=([A-Za-z0-9_-]{43})/.exec(mail!.text)?.[1];
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(worker.output()).not.toContain(token);
+    expect(worker.output()).not.toContain(token!);
 
     const newPassword = 'reset through the worker';
-    expect((await post(app, '/api/auth/reset-password', { token, password: newPassword })).statusCode).toBe(204);
+    expect((await post(app, '/api/auth/reset-password', { token: token!, password: newPassword })).statusCode).toBe(
+      204,
+    );
     expect((await post(app, '/api/auth/login', { email: user.user.email, password: newPassword })).statusCode).toBe(
       200,
     );
