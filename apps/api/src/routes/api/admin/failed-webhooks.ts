@@ -17,7 +17,6 @@ const failedWebhooks: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/',
     {
-      onRequest: app.requireAdmin,
       schema: {
         tags: ['admin'],
         summary: 'Failed webhooks (dead letters), newest failure first',
@@ -36,7 +35,6 @@ const failedWebhooks: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/:id/replay',
     {
-      onRequest: app.requireAdmin,
       schema: {
         tags: ['admin'],
         summary: 'Replay a failed webhook',

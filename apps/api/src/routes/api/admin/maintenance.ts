@@ -10,7 +10,6 @@ const maintenance: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/heartbeat',
     {
-      onRequest: app.requireAdmin,
       schema: {
         tags: ['admin'],
         summary: 'Queue a heartbeat job for the worker',

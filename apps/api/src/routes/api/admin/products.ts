@@ -25,7 +25,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
-      onRequest: app.requireAdmin,
       schema: {
         ...admin,
         summary: 'Create a product',
@@ -53,7 +52,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/:id',
     {
-      onRequest: app.requireAdmin,
       schema: {
         ...admin,
         summary: 'Update a product (the fields sent replace the stored ones)',
@@ -83,7 +81,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/:id/stock',
     {
-      onRequest: app.requireAdmin,
       schema: {
         ...admin,
         summary: "A product's inventory: on hand, reserved, available, and its latest stock changes",
@@ -97,7 +94,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/:id/stock',
     {
-      onRequest: app.requireAdmin,
       schema: {
         ...admin,
         summary: 'Change stock: set units on hand (optionally against the count you saw) or apply a delta, with a reason',
@@ -116,7 +112,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/:id',
     {
-      onRequest: app.requireAdmin,
       schema: {
         ...admin,
         summary: 'Delete a product (soft: hidden from shoppers, kept for orders that reference it)',
