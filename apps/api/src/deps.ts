@@ -8,6 +8,7 @@ import {
   createRedis,
   type AppQueues,
   type Redis,
+  reportRedisAvailability,
   waitForRedis,
 } from '@simple-shop/queue';
 
@@ -38,10 +39,13 @@ export async function createDependencies(config: Config, logger: Logger): Promis
     appName: `${config.serviceName}-api`,
     logger,
     monitorCommands: true,
+    serverSelectionTimeoutMS: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+    maxStartupAttempts: Number.POSITIVE_INFINITY,
   });
   const redis = createRedis(config.REDIS_URL, 'producer', `${config.serviceName}-api`);
-  // An unreachable Redis must not crash the process: it is reported by /health/deep instead.
-  redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
+  // An unreachable Redis must not crash the process: ioredis keeps reconnecting with backoff, the
+  // outage is logged once, and /health/deep reports it.
+  reportRedisAvailability(redis, logger, config.REDIS_URL);
   if (!(await waitForRedis(redis, 2000)))
     logger.warn('Redis is not reachable yet; starting degraded (see /health/deep)');
   const cacheRedis = config.CACHE_REDIS_URL

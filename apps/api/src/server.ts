@@ -9,7 +9,12 @@ import { buildApp } from './app';
  */
 const config = loadConfigOrExit();
 const logger = createLogger({ service: 'api', level: config.LOG_LEVEL });
-const app = await buildApp({ config, logger });
+// An unreachable MongoDB is waited for inside (one log line per attempt); anything else that stops
+// start-up (bad credentials, say) becomes one fatal line and a non-zero exit, not an unhandled rejection.
+const app = await buildApp({ config, logger }).catch((error: unknown) => {
+  logger.fatal({ err: error }, 'API could not start');
+  process.exit(1);
+});
 
 closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'shutting down after an error');

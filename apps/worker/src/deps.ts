@@ -2,7 +2,14 @@ import type { Config } from '@simple-shop/config';
 import { connectDatabase, type Database } from '@simple-shop/db';
 import type { Logger } from '@simple-shop/observability';
 import { createStripeClient, type Stripe } from '@simple-shop/payments';
-import { closeQueuesAndRedis, createAppQueues, createRedis, type AppQueues, type Redis } from '@simple-shop/queue';
+import {
+  closeQueuesAndRedis,
+  createAppQueues,
+  createRedis,
+  reportRedisAvailability,
+  type AppQueues,
+  type Redis,
+} from '@simple-shop/queue';
 
 /** What the worker process talks to. Workers get Redis settings BullMQ requires for blocking. */
 export interface WorkerDependencies {
@@ -27,13 +34,16 @@ export async function createWorkerDependencies(config: Config, logger: Logger): 
     appName: `${config.serviceName}-worker`,
     logger,
     monitorCommands: true,
+    serverSelectionTimeoutMS: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+    maxStartupAttempts: Number.POSITIVE_INFINITY,
   });
   const redis = createRedis(config.REDIS_URL, 'worker', `${config.serviceName}-worker`);
-  redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
+  // BullMQ workers wait through a Redis outage (ioredis reconnects with backoff); log it once, not per attempt.
+  reportRedisAvailability(redis, logger, config.REDIS_URL);
   const cacheRedis = config.CACHE_REDIS_URL
     ? createRedis(config.CACHE_REDIS_URL, 'producer', `${config.serviceName}-worker-cache`)
     : undefined;
-  cacheRedis?.on('error', (error: Error) => logger.warn({ err: error }, 'cache redis connection error'));
+  if (cacheRedis && config.CACHE_REDIS_URL) reportRedisAvailability(cacheRedis, logger, config.CACHE_REDIS_URL);
   const queues = createAppQueues(redis, {
     keyPrefix: config.REDIS_KEY_PREFIX,
     retry: { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS },

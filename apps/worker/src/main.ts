@@ -14,7 +14,11 @@ import { startWorkers } from './worker';
  */
 const config = loadConfigOrExit();
 const logger = createLogger({ service: 'worker', level: config.LOG_LEVEL });
-const deps = await createWorkerDependencies(config, logger);
+// Waits for an unreachable MongoDB (one log line per attempt); any other start-up failure is one fatal line.
+const deps = await createWorkerDependencies(config, logger).catch((error: unknown) => {
+  logger.fatal({ err: error }, 'worker could not start');
+  process.exit(1);
+});
 const metrics = createWorkerMetrics(workerMetricSources(deps));
 const datastore = createDatastoreMetrics(metrics.registry);
 datastore.watchMongo(deps.database.client);

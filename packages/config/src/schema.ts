@@ -30,6 +30,11 @@ export const EnvSchema = Type.Object({
   // Data stores
   MONGODB_URI: Url,
   MONGODB_DB: Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9_-]+$', default: 'simple-shop' }),
+  /**
+   * How long an operation waits for a primary before failing (the API then answers 503). A replica-set
+   * election takes ~10-12 s, so production keeps this >= 30 s; tests set it short to see the 503 quickly.
+   */
+  MONGODB_SERVER_SELECTION_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 300_000, default: 30_000 }),
   REDIS_URL: Url,
   REDIS_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_:.-]+$', default: 'shop' }),
   /** Optional separate Redis (maxmemory-policy allkeys-lru) for the product cache; unset = REDIS_URL. */
@@ -52,6 +57,10 @@ export const EnvSchema = Type.Object({
   AUTH_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 900_000 }),
   /** Failed logins for one account from all IPs in a window after which every further attempt is slowed. */
   AUTH_ACCOUNT_SLOWDOWN_AFTER: Type.Integer({ minimum: 1, default: 50 }),
+
+  // Idempotency-Key: how long a claimed key stays reserved for the request holding it. A request
+  // that crashed mid-way leaves its claim behind; once the lease is over a retry takes it over.
+  IDEMPOTENCY_LEASE_SECONDS: Type.Integer({ minimum: 5, maximum: 3600, default: 60 }),
 
   // Catalog and carts
   PRODUCT_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),

@@ -18,5 +18,13 @@ export {
   type TransactionRunner,
   type TransactionStats,
 } from './transaction';
-export { connectDatabase, createMongoClient, type Database, type ConnectOptions } from './connect';
+export {
+  connectDatabase,
+  createMongoClient,
+  redactMongoUri,
+  DEFAULT_SERVER_SELECTION_TIMEOUT_MS,
+  type Database,
+  type ConnectOptions,
+} from './connect';
+export { isDatabaseUnavailable, describeMongoError } from './availability';
 export { ObjectId, type ClientSession, type CommandStartedEvent } from 'mongodb';

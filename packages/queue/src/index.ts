@@ -22,3 +22,4 @@ export {
 } from './queues';
 export { closeQueuesAndRedis } from './shutdown';
 export { webhookJobId, webhookReplayJobId, sessionJobId, emailJobId } from './job-ids';
+export { reportRedisAvailability, redactRedisUrl, type AvailabilityLogger } from './availability-log';

@@ -22,6 +22,7 @@ export {
   type ExitInfo,
 } from './spawn-process';
 export {
+  freePort,
   startRedisServer,
   startJongodb,
   type StartedRedisServer,

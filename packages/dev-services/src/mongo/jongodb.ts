@@ -61,13 +61,23 @@ function clientUri(uri: string): string {
  * Ready in ~50 ms. The process is killed by `stop()` and, best effort, when this process exits.
  */
 export async function startJongodb(
-  opts: { env?: NodeJS.ProcessEnv; readyTimeoutMs?: number } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    readyTimeoutMs?: number;
+    /** A fixed port instead of a free one: failover tests restart the "database" where a client expects it. */
+    port?: number;
+  } = {},
 ): Promise<StartedJongodb> {
   const binary = jongodbBinaryPath(opts.env);
   const { value: uri, proc } = await startManagedProcess<string>({
     name: 'jongodb',
     command: binary,
-    args: ['--host=127.0.0.1', '--port=0', '--topology-profile=singleNodeReplicaSet', '--replica-set-name=rs0'],
+    args: [
+      '--host=127.0.0.1',
+      `--port=${opts.port ?? 0}`,
+      '--topology-profile=singleNodeReplicaSet',
+      '--replica-set-name=rs0',
+    ],
     readyTimeoutMs: opts.readyTimeoutMs ?? 15_000,
     readyFromLine: (line, stream) => {
       if (stream !== 'stdout') return undefined;

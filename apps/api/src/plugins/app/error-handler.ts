@@ -1,6 +1,13 @@
+import { describeMongoError, isDatabaseUnavailable } from '@simple-shop/db';
 import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpError, codeForStatus } from '../../lib/http-error';
+
+/**
+ * Seconds a client should wait before retrying while MongoDB has no primary: a replica-set
+ * election takes ~10-12 s, and each attempt already waited the server selection timeout.
+ */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 interface ValidationIssue {
   instancePath?: string;
@@ -49,6 +56,16 @@ export default fp(
             details,
           },
         });
+      }
+      // No primary (election, step-down, outage): a temporary state the client can retry, not a bug.
+      if (isDatabaseUnavailable(error)) {
+        request.log.warn({ reason: describeMongoError(error) }, 'database unavailable; answering 503');
+        return reply
+          .status(503)
+          .header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+          .send({
+            error: { code: 'DATABASE_UNAVAILABLE', message: 'The database is temporarily unavailable; retry shortly' },
+          });
       }
       const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
       if (status >= 500) {
