@@ -173,6 +173,10 @@ export interface IdempotencyKeyDoc {
   requestHash: string;
   status: 'in_progress' | 'completed';
   response?: { statusCode: number; body: unknown };
+  /** Which request holds the claim; only it may complete or free it. Absent on claims written before leases. */
+  owner?: string;
+  /** While `in_progress`: until when the claim is reserved for `owner`. After it a retry may take the claim over. */
+  leaseExpiresAt?: Date;
   expiresAt: Date;
   createdAt: Date;
 }

@@ -12,5 +12,10 @@ export const Cursor = Type.String({
   description: 'opaque cursor from nextCursor',
 });
 export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ description: 'Makes a retried POST return the first result (24 h)' })),
+  'idempotency-key': Type.Optional(
+    Type.String({
+      description:
+        'Makes a retried POST return the first result (24 h); a claim left by a crashed request is taken over after IDEMPOTENCY_LEASE_SECONDS',
+    }),
+  ),
 });

@@ -38,6 +38,7 @@ const payments: FastifyPluginAsyncTypebox = async (app) => {
           request.log.info({ orderId: request.body.orderId, sessionId: session.sessionId }, 'checkout session ready');
           return { statusCode: 201, body: session };
         },
+        { leaseMs: app.deps.config.IDEMPOTENCY_LEASE_SECONDS * 1000 },
       );
       if (result.replayed) void reply.header('idempotent-replayed', 'true');
       return reply.status(result.statusCode).send(result.body as never);
