@@ -2,6 +2,7 @@ export * from './documents';
 export { normaliseEmail, promoteToAdmin } from './users';
 export { COLLECTIONS, getCollections, type Collections } from './collections';
 export { INDEXES, RETIRED_INDEXES, ensureIndexes } from './indexes';
+export { QUERY_SHAPES, indexSupports, supportingIndex, type QueryShape } from './query-shapes';
 export {
   recordEmail,
   outboxIdFor,

@@ -7,7 +7,8 @@ import { EMAIL_OUTBOX_RETENTION_SECONDS } from './email-outbox';
  * replaces is listed in `RETIRED_INDEXES` and dropped by `pnpm migrate`.
  *
  * Every index the product relies on, created at start-up (createIndexes is idempotent).
- * Uniqueness rules that protect money and stock live here, not only in code.
+ * Uniqueness rules that protect money and stock live here, not only in code. Each query the code
+ * issues is listed in `query-shapes.ts`, and a test checks that one of these indexes supports it.
  */
 export const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.users]: [
@@ -30,6 +31,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { active: 1, price: 1, _id: 1 }, name: 'active_price' },
     { key: { active: 1, name: 1, _id: 1 }, name: 'active_name' },
     { key: { active: 1, category: 1, createdAt: -1, _id: -1 }, name: 'active_category_newest' },
+    { key: { active: 1, category: 1, price: 1, _id: 1 }, name: 'active_category_price' },
+    { key: { active: 1, category: 1, name: 1, _id: 1 }, name: 'active_category_name' },
     { key: { searchTerms: 1 }, name: 'search_terms' },
     // Seeded products carry a stable sku; admin-created ones may not (hence partial, not sparse).
     { key: { sku: 1 }, name: 'sku_unique', unique: true, partialFilterExpression: { sku: { $type: 'string' } } },
@@ -42,6 +45,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { status: 1, updatedAt: 1, _id: 1 }, name: 'status_updated' },
     // A customer's unpaid orders (hold caps in apps/api/src/services/orders/hold-caps.ts).
     { key: { userId: 1, status: 1 }, name: 'user_status' },
+    // The admin list without a status filter.
+    { key: { createdAt: -1, _id: -1 }, name: 'created_desc' },
   ],
   [COLLECTIONS.reservations]: [
     { key: { orderId: 1 }, name: 'order' },
@@ -61,11 +66,14 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.idempotencyKeys]: [{ key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 }],
   [COLLECTIONS.webhookEvents]: [
     { key: { status: 1, receivedAt: 1, _id: 1 }, name: 'status_received_id' },
+    { key: { status: 1, queuedAt: 1 }, name: 'status_queued' },
     { key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 },
   ],
   [COLLECTIONS.failedWebhooks]: [
     { key: { eventId: 1 }, name: 'event_unique', unique: true },
-    { key: { failedAt: -1 }, name: 'failed_desc' },
+    // With the `_id` tiebreak the list pages by; replaces `failed_desc` ({failedAt: -1}).
+    { key: { failedAt: -1, _id: -1 }, name: 'failed_newest' },
+    { key: { resolvedAt: 1 }, name: 'resolved' },
   ],
   [COLLECTIONS.emailOutbox]: [
     { key: { status: 1, createdAt: 1, _id: 1 }, name: 'status_created_id' },
@@ -80,6 +88,7 @@ export const RETIRED_INDEXES: Record<string, string[]> = {
   [COLLECTIONS.orders]: ['status_expiry'],
   [COLLECTIONS.webhookEvents]: ['status_received'],
   [COLLECTIONS.emailOutbox]: ['status_created'],
+  [COLLECTIONS.failedWebhooks]: ['failed_desc'],
 };
 
 export async function ensureIndexes(db: Db): Promise<void> {

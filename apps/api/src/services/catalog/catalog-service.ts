@@ -1,10 +1,10 @@
-import { ObjectId, type ProductDoc } from '@simple-shop/db';
+import { ObjectId } from '@simple-shop/db';
 import type { JsonText } from '../../lib/json-text';
 import { HttpError } from '../../lib/http-error';
 import { MAX_PRICE, type ProductDto } from '../../schemas/products';
 import { decodeCursor, type ProductSort } from './cursor';
 import { type ProductCache, pageHash, type CachedProduct, type PageBody } from './product-cache';
-import { toProductDto } from './product-dto';
+import { toProductDto, type ProductView } from './product-dto';
 import { type ProductRepository, type PageQuery, type ProductInput } from './product-repository';
 import { MAX_QUERY_WORDS, queryWords } from '@simple-shop/domain';
 
@@ -18,7 +18,7 @@ export interface SearchRequest {
   cursor?: string | undefined;
 }
 
-const toEntry = (doc: ProductDoc): CachedProduct => ({ product: toProductDto(doc), deleted: Boolean(doc.deletedAt) });
+const toEntry = (doc: ProductView): CachedProduct => ({ product: toProductDto(doc), deleted: Boolean(doc.deletedAt) });
 
 /** Whether a shopper may see (and buy) this product. */
 export const isPurchasable = (entry: CachedProduct | null | undefined): entry is CachedProduct =>

@@ -1,6 +1,6 @@
-import { ObjectId } from '@simple-shop/db';
+import { INDEXES, ObjectId, QUERY_SHAPES, supportingIndex, type QueryShape } from '@simple-shop/db';
 import { describe, expect, it } from 'vitest';
-import { afterFilter, decodeCursor, encodeCursor, sortDocument } from './cursor';
+import { afterFilter, decodeCursor, encodeCursor, PRODUCT_SORTS, sortDocument } from './cursor';
 
 const doc = {
   _id: new ObjectId('65a1b2c3d4e5f60718293a4b'),
@@ -50,5 +50,23 @@ describe('product cursors', () => {
     expect(afterFilter('newest', { value: doc.createdAt, id: doc._id })).toEqual({
       $or: [{ createdAt: { $lt: doc.createdAt } }, { createdAt: doc.createdAt, _id: { $lt: doc._id } }],
     });
+  });
+});
+
+describe('product sorts and indexes', () => {
+  it.each(PRODUCT_SORTS)('sort=%s, with and without a category, is listed in QUERY_SHAPES and has an index', (sort) => {
+    for (const equality of [['active'], ['active', 'category']]) {
+      const shape: QueryShape = {
+        collection: 'products',
+        source: sort,
+        equality,
+        sort: sortDocument(sort) as Record<string, 1 | -1>,
+      };
+      expect(supportingIndex(shape, INDEXES), JSON.stringify(shape)).toBeDefined();
+      const listed = QUERY_SHAPES.filter(
+        (s) => s.collection === 'products' && s.equality?.join() === equality.join() && s.sort,
+      ).map((s) => Object.keys(s.sort!).join());
+      expect(listed).toContain(Object.keys(shape.sort!).join());
+    }
   });
 });

@@ -1,12 +1,36 @@
 import type { ProductDoc } from '@simple-shop/db';
 import type { ProductDto } from '../../schemas/products';
 
+/** The fields product reads fetch: what the DTO, the cache entry (`deletedAt`) and the page cursors need. */
+export type ProductView = Omit<ProductDoc, 'holds' | 'searchTerms' | 'sku'>;
+
+/**
+ * The explicit projection of every product read, so internal fields (holds of every open order,
+ * search terms) never travel from MongoDB. `satisfies` keeps it in step with ProductView. The
+ * offline stand-in ignores projections, which is why toProductDto still maps field by field.
+ */
+export const PRODUCT_VIEW_PROJECTION = {
+  _id: 1,
+  name: 1,
+  description: 1,
+  category: 1,
+  price: 1,
+  currency: 1,
+  stock: 1,
+  active: 1,
+  deletedAt: 1,
+  images: 1,
+  attributes: 1,
+  createdAt: 1,
+  updatedAt: 1,
+} as const satisfies Record<keyof ProductView, 1>;
+
 /**
  * Document → API shape, field by field (never by projection, never by spreading the document), so
  * internal fields (`searchTerms`, `deletedAt`, `sku`, `holds`) can not leak into an answer or a
  * cached copy.
  */
-export function toProductDto(doc: ProductDoc): ProductDto {
+export function toProductDto(doc: ProductView): ProductDto {
   return {
     id: doc._id.toHexString(),
     name: doc.name,

@@ -3,6 +3,7 @@ import type { Collection, Filter } from 'mongodb';
 import { HttpError } from '../../lib/http-error';
 import { afterFilter, decodeCursor, encodeCursor, sortDocument, type ProductSort } from './cursor';
 import { prefixPatterns, searchTermsFor } from '@simple-shop/domain';
+import { PRODUCT_VIEW_PROJECTION as projection, type ProductView } from './product-dto';
 
 /** What an admin sets on a product (the API's create body after defaults). */
 export interface ProductInput {
@@ -30,7 +31,7 @@ export interface PageQuery {
 }
 
 export interface DocPage {
-  items: ProductDoc[];
+  items: ProductView[];
   nextCursor: string | null;
 }
 
@@ -74,7 +75,7 @@ export class ProductRepository {
    * name and category it was computed from (retried if a concurrent edit changed them), so the
    * terms always describe the stored name and category.
    */
-  async update(id: ObjectId, patch: Partial<ProductInput>): Promise<ProductDoc | null> {
+  async update(id: ObjectId, patch: Partial<ProductInput>): Promise<ProductView | null> {
     const $set: Partial<ProductDoc> = {};
     for (const [key, value] of Object.entries(patch) as [keyof ProductInput, unknown][]) {
       if (value === undefined) continue;
@@ -99,7 +100,7 @@ export class ProductRepository {
       // A guarded updateOne, then a read back (a guarded findOneAndUpdate is not atomic on the
       // offline stand-in; see docs/contributing.md).
       const result = await this.products.updateOne(filter, { $set });
-      if (result.matchedCount === 1) return this.products.findOne({ _id: id });
+      if (result.matchedCount === 1) return this.products.findOne<ProductView>({ _id: id }, { projection });
       if (!touchesTerms) return null;
     }
     throw new HttpError(409, 'CONCURRENT_UPDATE', 'The product changed concurrently; retry');
@@ -116,17 +117,17 @@ export class ProductRepository {
   }
 
   /** Any state (active, inactive, deleted): carts and caches decide what they show. */
-  async findById(id: ObjectId): Promise<ProductDoc | null> {
-    return this.products.findOne({ _id: id });
+  async findById(id: ObjectId): Promise<ProductView | null> {
+    return this.products.findOne<ProductView>({ _id: id }, { projection });
   }
 
-  async findByIds(ids: readonly ObjectId[]): Promise<ProductDoc[]> {
+  async findByIds(ids: readonly ObjectId[]): Promise<ProductView[]> {
     if (ids.length === 0) return [];
     if (ids.length === 1) {
-      const doc = await this.products.findOne({ _id: ids[0] });
+      const doc = await this.products.findOne<ProductView>({ _id: ids[0] }, { projection });
       return doc ? [doc] : [];
     }
-    return this.products.find({ _id: { $in: [...ids] } }).toArray();
+    return this.products.find<ProductView>({ _id: { $in: [...ids] } }, { projection }).toArray();
   }
 
   /** One page of active products in `sort` order, after `cursor`. */
@@ -146,7 +147,7 @@ export class ProductRepository {
     if (query.cursor !== undefined) clauses.push(afterFilter(query.sort, decodeCursor(query.cursor, query.sort)));
     const filter: Filter<ProductDoc> = clauses.length === 1 ? clauses[0]! : { $and: clauses };
     const docs = await this.products
-      .find(filter)
+      .find<ProductView>(filter, { projection })
       .sort(sortDocument(query.sort))
       .limit(query.limit + 1)
       .toArray();
