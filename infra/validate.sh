@@ -114,6 +114,7 @@ step "nginx -t"
 run "nginx -t" "$NGINX" -t -q -c "$ROOT/infra/nginx/nginx.conf"
 step "test support out of production sources and bundles" && run check-test-support node infra/scripts/check-test-support.mjs
 
+run validate-workflows bash infra/scripts/validate-workflows.sh # .github/workflows: actionlint + yamllint
 if $SMOKE; then
   step "production bundle smoke test"
   run "smoke-prod-bundle" bash infra/scripts/smoke-prod-bundle.sh
