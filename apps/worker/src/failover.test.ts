@@ -46,7 +46,8 @@ it('a job that meets a MongoDB outage is retried by BullMQ and completes once Mo
   const retrying = await waitFor(
     async () => {
       const current = await deps.queues.maintenance.queue.getJob(String(job.id));
-      return current && current.attemptsMade >= 1 ? current : false;
+      if (!current || current.attemptsMade < 1) throw new Error('no attempt has failed yet');
+      return current;
     },
     { timeoutMs: 30_000 },
   );
