@@ -9,7 +9,7 @@ import { freePort, startJongodb, testConfig, type StartedJongodb } from '@simple
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app';
-import { bearer } from './test-support';
+import { bearer } from './app.test-support';
 
 let port: number;
 let mongo: StartedJongodb | undefined;

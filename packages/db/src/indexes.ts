@@ -56,6 +56,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   ],
   [COLLECTIONS.inventoryAdjustments]: [
     { key: { productId: 1, createdAt: -1 }, name: 'product_newest' },
+    // A refund's pending restocks.
+    { key: { orderId: 1 }, name: 'order' },
     { key: { status: 1, createdAt: 1, _id: 1 }, name: 'status_created' },
   ],
   [COLLECTIONS.payments]: [
@@ -66,7 +68,6 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.idempotencyKeys]: [{ key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 }],
   [COLLECTIONS.webhookEvents]: [
     { key: { status: 1, receivedAt: 1, _id: 1 }, name: 'status_received_id' },
-    { key: { status: 1, queuedAt: 1 }, name: 'status_queued' },
     { key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 },
   ],
   [COLLECTIONS.failedWebhooks]: [

@@ -9,8 +9,9 @@ type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
  * shape per branch (MongoDB plans each branch on its own index).
  *
  * Fields a query also filters on but that no index needs to bound (a status checked on the few
- * documents the index already narrowed to) are left out. Reads by `_id` alone are not listed:
- * every collection has the `_id` index.
+ * documents the index already narrowed to) are left out. Point reads by `_id` are not listed: every
+ * collection has the `_id` index. Neither are one-off maintenance queries (the migration's
+ * `reserved: {$exists: false}` backfill) and the seed script's.
  */
 export interface QueryShape {
   collection: CollectionName;
@@ -29,6 +30,8 @@ const {
   passwordResetTokens,
   products,
   orders,
+  reservations,
+  inventoryAdjustments,
   payments,
   webhookEvents,
   failedWebhooks,
@@ -43,6 +46,18 @@ const productSorts = {
 } as const;
 
 /**
+ * A reconciliation sweep (apps/worker/src/reconcile): `filter` pages in (sortField, _id) order from a
+ * stored resume point, which is a range on the sort key. A `$in` on a few statuses counts as
+ * equality: the planner merges the index's sorted runs for each value.
+ */
+const sweep = (collection: CollectionName, name: string, equality: string[], sortField: string): QueryShape => ({
+  collection,
+  source: `reconcile sweep ${name}`,
+  equality,
+  sort: sortField === '_id' ? { _id: 1 } : { [sortField]: 1, _id: 1 },
+});
+
+/**
  * Every query shape of the API, the worker and the shared packages; `query-shapes.test.ts` checks that
  * an index in INDEXES supports each. When you add a query, add its shape here (one line).
  */
@@ -55,15 +70,24 @@ export const QUERY_SHAPES: readonly QueryShape[] = [
   ]),
   { collection: products, source: 'product search (searchTerms prefixes)', range: ['searchTerms'] },
   { collection: products, source: 'active stock gauge', equality: ['active'] },
+  { collection: products, source: 'inventory migration (pages by _id)', sort: { _id: 1 } },
 
-  // Orders (list-orders.ts: GET /api/orders, GET /api/admin/orders; reconcile.ts sweeps)
+  // Orders (list-orders.ts: GET /api/orders, GET /api/admin/orders)
   { collection: orders, source: "GET /api/orders (a user's orders)", equality: ['userId'], sort: newest },
   { collection: orders, source: 'GET /api/admin/orders?status=', equality: ['status'], sort: newest },
   { collection: orders, source: 'GET /api/admin/orders (all)', sort: newest },
-  { collection: orders, source: 'reconcile: expired unpaid orders', equality: ['status'], range: ['expiresAt'] },
-  { collection: orders, source: 'reconcile: stale checkout sessions', equality: ['status'], range: ['updatedAt'] },
 
-  // Payments (checkout-service.ts, charge-refunded.ts, refund-order.ts)
+  // Inventory (packages/orders/src/inventory, order-outcomes/refund.ts, stock-service.ts)
+  { collection: reservations, source: "an order's reservations", equality: ['orderId'] },
+  {
+    collection: inventoryAdjustments,
+    source: "a product's recent stock changes",
+    equality: ['productId'],
+    sort: { createdAt: -1 },
+  },
+  { collection: inventoryAdjustments, source: "an order's pending restocks (refund)", equality: ['orderId'] },
+
+  // Payments (checkout-service.ts, order-outcomes)
   { collection: payments, source: 'payment by Checkout Session', equality: ['sessionId'] },
   { collection: payments, source: 'latest open payment of an order', equality: ['orderId'], sort: { createdAt: -1 } },
   { collection: payments, source: 'payment by PaymentIntent (refunds)', equality: ['paymentIntentId'] },
@@ -77,17 +101,22 @@ export const QUERY_SHAPES: readonly QueryShape[] = [
   { collection: passwordResetTokens, source: 'reset token by hash', equality: ['tokenHash'] },
   { collection: passwordResetTokens, source: "spend a user's reset tokens", equality: ['userId'] },
 
-  // Webhooks (webhook-ingest.ts, failed-webhooks.ts, stripe-events.ts, reconcile.ts, metric-sources.ts)
-  { collection: webhookEvents, source: 'reconcile: events never queued', equality: ['status'], range: ['receivedAt'] },
-  { collection: webhookEvents, source: 'reconcile: events queued too long', equality: ['status'], range: ['queuedAt'] },
+  // Webhooks and email (failed-webhooks.ts, stripe-events.ts, metric-sources.ts)
   { collection: failedWebhooks, source: 'dead letter by event id', equality: ['eventId'] },
   { collection: failedWebhooks, source: 'GET /api/admin/failed-webhooks', sort: { failedAt: -1, _id: -1 } },
   { collection: failedWebhooks, source: 'dead_letters gauge (unresolved)', range: ['resolvedAt'] },
-
-  // Email outbox (reconcile.ts, metric-sources.ts)
-  { collection: emailOutbox, source: 'reconcile: pending emails', equality: ['status'], range: ['createdAt'] },
-  { collection: emailOutbox, source: 'reconcile: abandoned sends', equality: ['status'], range: ['claimedAt'] },
   { collection: emailOutbox, source: 'email_outcome_unknown gauge', equality: ['status'] },
+
+  // Reconciliation sweeps (apps/worker/src/reconcile/reconcile.ts)
+  sweep(webhookEvents, 'webhook-events', ['status'], 'receivedAt'),
+  sweep(emailOutbox, 'email-claims', ['status'], 'claimedAt'),
+  sweep(emailOutbox, 'email-outbox', ['status'], 'createdAt'),
+  sweep(orders, 'orders-overdue', ['status'], 'expiresAt'),
+  sweep(orders, 'orders-unconfirmed', ['status'], 'updatedAt'),
+  sweep(reservations, 'reservations-held', ['status'], 'createdAt'),
+  sweep(reservations, 'reservations-unsettled', ['settled'], '_id'),
+  sweep(inventoryAdjustments, 'inventory-adjustments', ['status'], 'createdAt'),
+  sweep(products, 'product-markers', [], '_id'),
 ];
 
 /**
@@ -114,10 +143,13 @@ export function indexSupports(index: IndexDescription, shape: QueryShape): boole
   return (shape.range ?? []).every((field) => afterEquality.includes(field));
 }
 
-/** The first index in `indexes` (INDEXES by default) that supports `shape`, or undefined. */
+/** The first index of `shape.collection` in `indexes` (or its `_id` index) that supports `shape`, or undefined. */
 export function supportingIndex(
   shape: QueryShape,
   indexes: Readonly<Record<string, readonly IndexDescription[]>>,
 ): IndexDescription | undefined {
-  return (indexes[shape.collection] ?? []).find((index) => indexSupports(index, shape));
+  return [ID_INDEX, ...(indexes[shape.collection] ?? [])].find((index) => indexSupports(index, shape));
 }
+
+/** Every collection has it, without an entry in INDEXES. */
+const ID_INDEX: IndexDescription = { key: { _id: 1 }, name: '_id_' };

@@ -7,8 +7,8 @@ import { ObjectId, type Collections } from '@simple-shop/db';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpError } from '../lib/http-error';
-import { insertProducts, productDoc } from '../test-fixtures';
-import { bearer, buildTestApp } from '../test-support';
+import { insertProducts, productDoc } from '../products.test-support';
+import { bearer, buildTestApp } from '../app.test-support';
 import { requestHashOf, withIdempotency, type StoredResponse } from './idempotency';
 
 const LEASE_MS = 60_000;

@@ -1,11 +1,14 @@
 import type { ProductDoc } from '@simple-shop/db';
 import type { ProductDto } from '../../schemas/products';
 
-/** The fields product reads fetch: what the DTO, the cache entry (`deletedAt`) and the page cursors need. */
-export type ProductView = Omit<ProductDoc, 'holds' | 'searchTerms' | 'sku'>;
+/**
+ * The fields product reads fetch: what the DTO, the cache entry (`deletedAt`), the page cursors and
+ * the admin stock levels (`reserved`) need; not the per-reservation and per-adjustment markers.
+ */
+export type ProductView = Omit<ProductDoc, 'holds' | 'applied' | 'searchTerms' | 'sku'>;
 
 /**
- * The explicit projection of every product read, so internal fields (holds of every open order,
+ * The explicit projection of every product read, so internal fields (a marker per open reservation,
  * search terms) never travel from MongoDB. `satisfies` keeps it in step with ProductView. The
  * offline stand-in ignores projections, which is why toProductDto still maps field by field.
  */
@@ -17,6 +20,7 @@ export const PRODUCT_VIEW_PROJECTION = {
   price: 1,
   currency: 1,
   stock: 1,
+  reserved: 1,
   active: 1,
   deletedAt: 1,
   images: 1,

@@ -6,8 +6,8 @@
 import type { CommandStartedEvent, Document } from 'mongodb';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { insertProducts, productDoc } from '../../test-fixtures';
-import { buildTestApp } from '../../test-support';
+import { insertProducts, productDoc } from '../../products.test-support';
+import { buildTestApp } from '../../app.test-support';
 import { PRODUCT_VIEW_PROJECTION } from './product-dto';
 
 let app: FastifyInstance;
