@@ -76,6 +76,7 @@ export const QUERY_SHAPES: readonly QueryShape[] = [
   { collection: orders, source: "GET /api/orders (a user's orders)", equality: ['userId'], sort: newest },
   { collection: orders, source: 'GET /api/admin/orders?status=', equality: ['status'], sort: newest },
   { collection: orders, source: 'GET /api/admin/orders (all)', sort: newest },
+  { collection: orders, source: "a customer's unpaid orders (hold caps)", equality: ['userId', 'status'] },
 
   // Inventory (packages/orders/src/inventory, order-outcomes/refund.ts, stock-service.ts)
   { collection: reservations, source: "an order's reservations", equality: ['orderId'] },
