@@ -93,7 +93,7 @@ export const QUERY_SHAPES: readonly QueryShape[] = [
   { collection: payments, source: 'latest open payment of an order', equality: ['orderId'], sort: { createdAt: -1 } },
   { collection: payments, source: 'payment by PaymentIntent (refunds)', equality: ['paymentIntentId'] },
 
-  // Users and sessions (services/auth, routes/api/admin/users.ts)
+  // Users and sessions (services/auth, services/users/list-users.ts)
   { collection: users, source: 'user by email (login, register, reset)', equality: ['email'] },
   { collection: users, source: 'GET /api/admin/users', sort: newest },
   { collection: refreshTokens, source: 'refresh token by hash', equality: ['tokenHash'] },
