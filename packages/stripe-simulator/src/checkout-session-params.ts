@@ -20,7 +20,7 @@ import {
 } from './form';
 import type { Params } from './form';
 import { nowSeconds } from './ids';
-import type { Metadata } from './types';
+import type { CheckoutSession, Metadata } from './types';
 
 export interface LineItemInput {
   name: string;
@@ -42,13 +42,20 @@ export interface CheckoutSessionInput {
   customerEmail: string | null;
   customer: string | null;
   expiresAt: number;
-  locale: string | null;
-  submitType: string | null;
-  billingAddressCollection: string | null;
+  locale: CheckoutSession['locale'];
+  submitType: CheckoutSession['submit_type'];
+  billingAddressCollection: CheckoutSession['billing_address_collection'];
   allowPromotionCodes: boolean | null;
   paymentMethodTypes: string[];
   paymentIntentData: { metadata: Metadata; description: string | null };
 }
+
+// The locales Checkout supports at the pinned API version.
+const LOCALES = [
+  'auto', 'bg', 'cs', 'da', 'de', 'el', 'en', 'en-GB', 'es', 'es-419', 'et', 'fi', 'fil', 'fr', 'fr-CA', 'hi-IN',
+  'hr', 'hu', 'id', 'it', 'ja', 'ko', 'lt', 'lv', 'ms', 'mt', 'nb', 'nl', 'pl', 'pt', 'pt-BR', 'ro', 'ru', 'sk',
+  'sl', 'sv', 'th', 'tr', 'vi', 'zh', 'zh-HK', 'zh-TW',
+] as const satisfies readonly NonNullable<CheckoutSession['locale']>[];
 
 // Every top-level parameter Stripe's API accepts for this endpoint. Ones the
 // simulator does not model are accepted and ignored (they would not fail on
@@ -311,7 +318,7 @@ export function parseCheckoutSessionParams(params: Params, now = nowSeconds()): 
     customerEmail,
     customer: optionalString(params.customer, 'customer'),
     expiresAt,
-    locale: optionalString(params.locale, 'locale'),
+    locale: optionalEnum(params.locale, 'locale', LOCALES),
     submitType: optionalEnum(params.submit_type, 'submit_type', [
       'auto',
       'book',
