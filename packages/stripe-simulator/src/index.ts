@@ -8,6 +8,7 @@ export { startStripeSimulator } from './server';
 export { signPayload } from './webhooks/sign';
 export { DEFAULT_FAULTS } from './faults';
 export { SIMULATED_API_VERSION } from './objects/api-version';
+export { idOf } from './simulation';
 export { SIMULATED_EVENT_TYPES } from './types';
 export type { SdkShape } from './objects/sdk-shape';
 export { formatAmount } from './currency';
