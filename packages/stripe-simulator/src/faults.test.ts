@@ -2,7 +2,14 @@ import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_FAULTS, startStripeSimulator } from './index';
 import type { CheckoutSession, StripeSimulator } from './index';
-import { CHECKOUT_ENDPOINT_EVENTS, eventsOfType, sessionParams, startReceiver, stripeFor, WEBHOOK_SECRET } from './simulator.test-support';
+import {
+  CHECKOUT_ENDPOINT_EVENTS,
+  eventsOfType,
+  sessionParams,
+  startReceiver,
+  stripeFor,
+  WEBHOOK_SECRET,
+} from './simulator.test-support';
 import type { ReceivedWebhook, Receiver } from './simulator.test-support';
 
 let sim: StripeSimulator;

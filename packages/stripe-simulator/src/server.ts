@@ -87,7 +87,10 @@ function buildApp(deps: AppDeps): FastifyInstance {
     reply.header('Stripe-Version', SIMULATED_API_VERSION);
     const version = req.headers['stripe-version'];
     if (typeof version === 'string' && version !== '' && version !== SIMULATED_API_VERSION) {
-      return reply.code(400).type(JSON_TYPE).send(JSON.stringify(unsupportedApiVersion(version).toJSON()));
+      return reply
+        .code(400)
+        .type(JSON_TYPE)
+        .send(JSON.stringify(unsupportedApiVersion(version).toJSON()));
     }
     // Injected failures hit before auth/idempotency: like a load balancer error, nothing ran.
     if (deps.faults.takeApiFailure()) {

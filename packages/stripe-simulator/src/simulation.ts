@@ -208,7 +208,12 @@ export class Simulation {
     return pi;
   }
 
-  private newCharge(pi: PaymentIntent, status: Charge['status'], kind: PaymentMethodKind, email: string | null): Charge {
+  private newCharge(
+    pi: PaymentIntent,
+    status: Charge['status'],
+    kind: PaymentMethodKind,
+    email: string | null,
+  ): Charge {
     const paymentMethod = newId('pm');
     const charge = buildCharge({ pi, status, kind, paymentMethod, billingEmail: email });
     this.store.charges.set(charge.id, charge);
@@ -369,7 +374,13 @@ export class Simulation {
         { code: 'amount_too_large', param: 'amount' },
       );
     }
-    const refund = buildRefund({ charge, paymentIntentId: pi.id, amount, metadata: input.metadata, reason: input.reason });
+    const refund = buildRefund({
+      charge,
+      paymentIntentId: pi.id,
+      amount,
+      metadata: input.metadata,
+      reason: input.reason,
+    });
     this.store.refunds.set(refund.id, refund);
     const previous = { amount_refunded: charge.amount_refunded, refunded: charge.refunded };
     charge.amount_refunded += amount;

@@ -131,8 +131,13 @@ export const CHECKOUT_ENDPOINT_EVENTS = [
 ] as const satisfies readonly StripeEventType[];
 
 /** Events of these types, oldest first. Each change's events are created in a random order. */
-export function eventsOfType<T extends StripeEventType>(sim: StripeSimulator, ...types: T[]): Extract<StripeEvent, { type: T }>[] {
-  return sim.events().filter((e): e is Extract<StripeEvent, { type: T }> => (types as StripeEventType[]).includes(e.type));
+export function eventsOfType<T extends StripeEventType>(
+  sim: StripeSimulator,
+  ...types: T[]
+): Extract<StripeEvent, { type: T }>[] {
+  return sim
+    .events()
+    .filter((e): e is Extract<StripeEvent, { type: T }> => (types as StripeEventType[]).includes(e.type));
 }
 
 /** The sorted types of every event so far (order-free comparison). */

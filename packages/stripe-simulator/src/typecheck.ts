@@ -19,7 +19,8 @@ function compilerOptions(): ts.CompilerOptions {
   const read = ts.readConfigFile(BASE_TSCONFIG, (path) => ts.sys.readFile(path));
   if (read.error) throw new Error(ts.flattenDiagnosticMessageText(read.error.messageText, '\n'));
   const { options, errors } = ts.convertCompilerOptionsFromJson(read.config.compilerOptions, dirname(BASE_TSCONFIG));
-  if (errors.length > 0) throw new Error(errors.map((e) => ts.flattenDiagnosticMessageText(e.messageText, '\n')).join('\n'));
+  if (errors.length > 0)
+    throw new Error(errors.map((e) => ts.flattenDiagnosticMessageText(e.messageText, '\n')).join('\n'));
   return { ...options, noEmit: true };
 }
 

@@ -2,7 +2,15 @@ import type Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signPayload, startStripeSimulator } from './index';
 import type { StripeSimulator } from './index';
-import { CHECKOUT_ENDPOINT_EVENTS, eventsOfType, postForm, sessionParams, startReceiver, stripeFor, WEBHOOK_SECRET } from './simulator.test-support';
+import {
+  CHECKOUT_ENDPOINT_EVENTS,
+  eventsOfType,
+  postForm,
+  sessionParams,
+  startReceiver,
+  stripeFor,
+  WEBHOOK_SECRET,
+} from './simulator.test-support';
 import type { Receiver } from './simulator.test-support';
 
 let sim: StripeSimulator;
@@ -145,7 +153,9 @@ describe('webhook delivery', () => {
     expect(eventsOfType(sim, ...CHECKOUT_ENDPOINT_EVENTS)).toHaveLength(1);
     expect(eventsOfType(sim, ...CHECKOUT_ENDPOINT_EVENTS)[0]?.pending_webhooks).toBe(0);
     expect(sim.deliveries()).toHaveLength(0);
-    await expect(sim.resendEvent(eventsOfType(sim, ...CHECKOUT_ENDPOINT_EVENTS)[0]!.id)).rejects.toThrow(/No webhook URL/);
+    await expect(sim.resendEvent(eventsOfType(sim, ...CHECKOUT_ENDPOINT_EVENTS)[0]!.id)).rejects.toThrow(
+      /No webhook URL/,
+    );
 
     sim.setWebhookUrl(receiver.url);
     await sim.resendEvent(eventsOfType(sim, ...CHECKOUT_ENDPOINT_EVENTS)[0]!.id);
@@ -158,7 +168,9 @@ describe('webhook delivery', () => {
   it('resends byte-identical payloads (also via POST /_sim/events/:id/resend)', async () => {
     await paidSession();
     await sim.waitForDeliveries();
-    const res = await fetch(`${sim.url}/_sim/events/${eventsOfType(sim, ...CHECKOUT_ENDPOINT_EVENTS)[0]!.id}/resend`, { method: 'POST' });
+    const res = await fetch(`${sim.url}/_sim/events/${eventsOfType(sim, ...CHECKOUT_ENDPOINT_EVENTS)[0]!.id}/resend`, {
+      method: 'POST',
+    });
     expect(res.status).toBe(200);
     await sim.waitForDeliveries();
     expect(receiver.received).toHaveLength(2);

@@ -2,8 +2,8 @@
 // and expects exactly one error on each statement marked `// error: <text>`, its message containing
 // that text. It shows what happens to a simulator object built with `satisfies` when a field the
 // stripe SDK declares required is removed, or an enum gets a value the pinned API version lacks.
-import { buildCharge } from '../src/objects/charge';
-import { buildCheckoutSession } from '../src/objects/checkout-session';
+import type { buildCharge } from '../src/objects/charge';
+import type { buildCheckoutSession } from '../src/objects/checkout-session';
 import type { Charge, CheckoutSession } from '../src/types';
 
 declare const session: ReturnType<typeof buildCheckoutSession>;

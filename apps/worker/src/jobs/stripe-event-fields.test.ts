@@ -72,7 +72,9 @@ function recordMissingReads<T extends object>(value: T, path: string, missing: S
       const result: unknown = Reflect.get(target, key, receiver);
       if (typeof key !== 'string' || key === 'toJSON' || key === 'then') return result;
       if (!Array.isArray(target) && !(key in target)) missing.add(`${path}.${key}`);
-      return typeof result === 'object' && result !== null ? recordMissingReads(result, `${path}.${key}`, missing) : result;
+      return typeof result === 'object' && result !== null
+        ? recordMissingReads(result, `${path}.${key}`, missing)
+        : result;
     },
   });
 }

@@ -40,7 +40,9 @@ export class ContractRecorder {
     this.records.forEach((record, i) => {
       starts.push({ line: lines.length + 1, label: record.label });
       lines.push(`// ${record.label}`);
-      lines.push(...`export const r${i} = ${JSON.stringify(record.value, null, 2)} satisfies ${record.type};`.split('\n'));
+      lines.push(
+        ...`export const r${i} = ${JSON.stringify(record.value, null, 2)} satisfies ${record.type};`.split('\n'),
+      );
     });
     const labelOfLine = (line: number) => starts.filter((s) => s.line <= line).at(-1)?.label ?? 'imports';
     return { source: `${lines.join('\n')}\n`, labelOfLine };

@@ -75,7 +75,12 @@ async function openSession(flow: string): Promise<Stripe.Checkout.Session> {
     customerEmail: 'buyer@example.com',
   });
   const key = checkoutIdempotencyKey(order._id.toHexString());
-  return record(flow, 'sessions.create', 'Stripe.Checkout.Session', await stripe.checkout.sessions.create(params, { idempotencyKey: key }));
+  return record(
+    flow,
+    'sessions.create',
+    'Stripe.Checkout.Session',
+    await stripe.checkout.sessions.create(params, { idempotencyKey: key }),
+  );
 }
 
 const retrieve = async (flow: string, id: string) =>
@@ -85,7 +90,12 @@ it('every flow answers and notifies in the SDK types of the pinned API version',
   const paid = await openSession('paid');
   await sim.pay(paid.id);
   expect((await retrieve('paid', paid.id)).payment_status).toBe('paid');
-  record('health', 'sessions.list', 'Stripe.ApiList<Stripe.Checkout.Session>', await stripe.checkout.sessions.list({ limit: 1 }));
+  record(
+    'health',
+    'sessions.list',
+    'Stripe.ApiList<Stripe.Checkout.Session>',
+    await stripe.checkout.sessions.list({ limit: 1 }),
+  );
 
   const declined = await openSession('declined');
   await sim.decline(declined.id);
@@ -118,7 +128,12 @@ it('every flow answers and notifies in the SDK types of the pinned API version',
 
   await sim.waitForDeliveries();
   // Everything the simulator created reached the shop's endpoint and passed its signature check.
-  expect(received.map((e) => e.id).sort()).toEqual(sim.events().map((e) => e.id).sort());
+  expect(received.map((e) => e.id).sort()).toEqual(
+    sim
+      .events()
+      .map((e) => e.id)
+      .sort(),
+  );
   for (const event of received) recorder.event('webhook', event);
   expect(new Set(received.map((e) => e.type))).toEqual(
     new Set([
