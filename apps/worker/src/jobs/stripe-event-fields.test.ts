@@ -191,4 +191,9 @@ describe('readStoredEvent', () => {
     expect(() => readStoredEvent('evt_1', 'not json')).toThrow(/not JSON/);
     expect(() => readStoredEvent('evt_1', JSON.stringify({ id: 'evt_1', type: 'x' }))).toThrow(/not a Stripe event/);
   });
+
+  it('reads an event without api_version (or of a type it does not handle) as another version, not as broken', () => {
+    const event = { id: 'evt_2', type: 'customer.created', created: 1, data: { object: { id: 'cus_1' } } };
+    expect(readStoredEvent('evt_2', JSON.stringify(event))).toMatchObject({ apiVersion: null, pinnedVersion: false });
+  });
 });
