@@ -24,8 +24,8 @@ const Envelope = Type.Object({
   data: Type.Object({ object: Type.Object({}) }),
 });
 
-// What complete-checkout.ts, end-unpaid.ts and charge-refunded.ts read. Extend these when a
-// handler starts reading another field, or the event is processed without it.
+// What handle-event.ts, complete-session.ts and the order outcomes they call read. Extend these
+// when a handler starts reading another field, or the event is processed without that check.
 const CheckoutSessionFields = Type.Object({
   object: Type.Literal('checkout.session'),
   id: Type.String(),
@@ -47,7 +47,6 @@ const ChargeFields = Type.Object({
   id: Type.String(),
   refunded: Type.Boolean(),
   payment_intent: Expandable,
-  metadata: Metadata,
 });
 
 const FIELDS_READ: Record<HandledEventType, TSchema> = {

@@ -8,16 +8,16 @@ import { startStripeSimulator, type StripeSimulator } from '@simple-shop/stripe-
 import { typecheck } from '@simple-shop/stripe-simulator/typecheck';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkoutIdempotencyKey, checkoutSessionParams } from '../checkout';
-import { refundIdempotencyKey } from '../refund-order';
+import { refundIdempotencyKey } from '../refunds';
 import { createStripeClient, STRIPE_API_VERSION, type Stripe } from '../stripe-client';
 import { verifyStripeEvent } from '../webhooks';
-import { ContractRecorder } from './recorder';
+import { ContractRecorder } from './contract.test-support';
 
 /**
  * The contract between the shop and Stripe, offline: each flow (paid, declined, delayed success and
  * failure, expired, refunded) runs through the shop's own Stripe client and parameter builders
  * against the simulator; every response and every webhook payload the shop's endpoint verifies is
- * recorded and then type-checked against the installed `stripe` SDK's typings (see recorder.ts).
+ * recorded and then type-checked against the installed `stripe` SDK's typings (see contract.test-support.ts).
  */
 const SECRET = 'whsec_contract_test';
 const recorder = new ContractRecorder();
