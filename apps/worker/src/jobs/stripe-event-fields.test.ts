@@ -16,6 +16,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkerDependencies, type WorkerDependencies } from '../deps';
 import { handleStripeEvent } from '../fulfilment/handle-event';
+import { workerMetricSources } from '../metric-sources';
 import { createWorkerMetrics, type WorkerMetrics } from '../metrics';
 import { readStoredEvent } from './stripe-event-payload';
 import { stripeEventsHandler } from './stripe-events';
@@ -41,7 +42,7 @@ beforeAll(async () => {
   const config = loadConfig(testEnv({ STRIPE_SECRET_KEY: 'sk_test_simulator', STRIPE_API_BASE: sim.url }));
   stripe = createStripeClient(config)!;
   deps = await createWorkerDependencies(config, logger);
-  metrics = createWorkerMetrics({ queues: () => [], deadLetters: async () => 0, unknownEmails: async () => 0 });
+  metrics = createWorkerMetrics(workerMetricSources(deps));
 });
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.close()));
