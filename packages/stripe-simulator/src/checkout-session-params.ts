@@ -96,6 +96,11 @@ const LOCALES = [
   'zh-TW',
 ] as const satisfies readonly NonNullable<CheckoutSession['locale']>[];
 
+// The ui_mode values of the pinned API version (earlier versions called the hosted page `hosted`).
+const UI_MODES = ['elements', 'embedded_page', 'form', 'hosted_page'] as const satisfies readonly NonNullable<
+  CheckoutSession['ui_mode']
+>[];
+
 // Every top-level parameter Stripe's API accepts for this endpoint. Ones the
 // simulator does not model are accepted and ignored (they would not fail on
 // Stripe either); anything else is a typo and fails with parameter_unknown.
@@ -286,9 +291,9 @@ export function parseCheckoutSessionParams(params: Params, now = nowSeconds()): 
         : `Invalid mode: must be one of payment, setup, or subscription`;
     throw invalidParam('mode', msg);
   }
-  const uiMode = optionalEnum(params.ui_mode, 'ui_mode', ['hosted', 'embedded', 'custom'] as const);
-  if (uiMode !== null && uiMode !== 'hosted') {
-    throw invalidParam('ui_mode', 'The Stripe simulator only supports ui_mode=hosted.');
+  const uiMode = optionalEnum(params.ui_mode, 'ui_mode', UI_MODES);
+  if (uiMode !== null && uiMode !== 'hosted_page') {
+    throw invalidParam('ui_mode', 'The Stripe simulator only supports ui_mode=hosted_page.');
   }
 
   const rawItems = optionalList(params.line_items, 'line_items');

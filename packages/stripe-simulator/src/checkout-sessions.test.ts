@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
+import { SIMULATED_API_VERSION } from './index';
 import { eventsOfType, sessionParams, stripeFor, useSimulator } from './simulator.test-support';
 
 const t = useSimulator();
@@ -37,6 +38,20 @@ describe('POST /v1/checkout/sessions', () => {
     expect(session.expires_at - before).toBeLessThanOrEqual(24 * 3600 + 1);
     expect(session.lastResponse.requestId).toMatch(/^req_/);
     expect(t.sim.sessions()).toHaveLength(1);
+  });
+
+  it('speaks the pinned API version: ui_mode hosted_page, Stripe-Version on every answer', async () => {
+    const session = await t.stripe.checkout.sessions.create(sessionParams({ ui_mode: 'hosted_page' }));
+    expect(session.ui_mode).toBe('hosted_page');
+    expect(session.lastResponse.apiVersion).toBe(SIMULATED_API_VERSION);
+    // Older API versions called it `hosted`; this version does not know that value.
+    const old = await invalid(sessionParams({ ui_mode: 'hosted' as Stripe.Checkout.SessionCreateParams.UiMode }));
+    expect(old).toMatchObject({ statusCode: 400, param: 'ui_mode' });
+    const other = await fetch(`${t.sim.url}/v1/checkout/sessions/${session.id}`, {
+      headers: { authorization: 'Bearer sk_test_simulator', 'stripe-version': '2025-09-30.clover' },
+    });
+    expect(other.status).toBe(400);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe('api_version_unsupported');
   });
 
   it('accepts an explicit expires_at between 30 minutes and 24 hours ahead', async () => {
