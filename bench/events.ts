@@ -4,7 +4,7 @@
  * so they are made right before each scenario.
  */
 import { randomBytes } from 'node:crypto';
-import { signPayload } from '@simple-shop/stripe-simulator';
+import { SIMULATED_API_VERSION, signPayload } from '@simple-shop/stripe-simulator';
 
 export interface SignedEvent {
   id: string;
@@ -26,7 +26,8 @@ export function ignoredEvent(secret: string): SignedEvent {
   const payload = JSON.stringify({
     id,
     object: 'event',
-    api_version: '2024-06-20',
+    // The pinned version (the simulator's is the shop's): another one adds the worker's version warning.
+    api_version: SIMULATED_API_VERSION,
     created: Math.floor(Date.now() / 1000),
     livemode: false,
     pending_webhooks: 1,

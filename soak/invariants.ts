@@ -29,6 +29,7 @@ import type {
 } from '@simple-shop/db';
 import { canTransition, isOrderStatus } from '@simple-shop/domain';
 import type { CapturedMail } from '@simple-shop/testing/smtp-catcher';
+import { idOf } from '@simple-shop/stripe-simulator';
 import type { ConvergeResult } from './converge';
 import type { Ledger, SeedProduct } from './ledger';
 import type { SoakStack } from './stack';
@@ -423,14 +424,17 @@ export function checkInvariants(input: InvariantInput, snap: Snapshot): Invarian
     );
     const sessions = new Map(stack.sim.sessions().map((s) => [s.id, s]));
     const refundsByPi = new Map<string, { amount: number; id: string }[]>();
-    for (const r of stack.sim.refunds())
-      refundsByPi.set(r.payment_intent, [...(refundsByPi.get(r.payment_intent) ?? []), r]);
+    for (const r of stack.sim.refunds()) {
+      const pi = idOf(r.payment_intent);
+      if (pi) refundsByPi.set(pi, [...(refundsByPi.get(pi) ?? []), r]);
+    }
     const heldBy = new Set<string>();
     for (const p of snap.products) for (const key of Object.keys(p.holds ?? {})) heldBy.add(orderOfHold(key));
     for (const o of snap.orders) {
       const id = o._id.toHexString();
       const session = o.checkoutSessionId ? sessions.get(o.checkoutSessionId) : undefined;
-      const refunds = session?.payment_intent ? (refundsByPi.get(session.payment_intent) ?? []) : [];
+      const pi = session ? idOf(session.payment_intent) : null;
+      const refunds = pi ? (refundsByPi.get(pi) ?? []) : [];
       if (o.status !== 'refunded' && refunds.length === 0) continue;
       check.count();
       if (o.status !== 'refunded') {

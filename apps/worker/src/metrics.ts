@@ -11,6 +11,7 @@ export interface WorkerMetrics {
   webhookEvents: Counter<'result'>;
   eventAge: Histogram<'type'>;
   sweepItems: Counter<'sweep' | 'result'>;
+  eventApiVersionMismatch: Counter<'api_version'>;
 }
 
 export interface MetricSources {
@@ -116,6 +117,12 @@ export function createWorkerMetrics(sources: MetricSources): WorkerMetrics {
       name: 'reconcile_items_total',
       help: 'Documents reconciliation looked at, by sweep and result (unchanged, changed, failed)',
       labelNames: ['sweep', 'result'],
+      registers,
+    }),
+    eventApiVersionMismatch: new Counter({
+      name: 'webhook_event_api_version_mismatch_total',
+      help: 'Stripe events rendered in another API version than the pinned one, by that version (docs/operations.md#stripe-api-version)',
+      labelNames: ['api_version'],
       registers,
     }),
   };

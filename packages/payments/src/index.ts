@@ -1,4 +1,4 @@
-export { createStripeClient, Stripe } from './stripe-client';
+export { createStripeClient, Stripe, STRIPE_API_VERSION } from './stripe-client';
 export {
   checkoutIdempotencyKey,
   checkoutSessionParams,

@@ -20,7 +20,7 @@ import {
 } from './form';
 import type { Params } from './form';
 import { nowSeconds } from './ids';
-import type { Metadata } from './types';
+import type { CheckoutSession, Metadata } from './types';
 
 export interface LineItemInput {
   name: string;
@@ -42,13 +42,64 @@ export interface CheckoutSessionInput {
   customerEmail: string | null;
   customer: string | null;
   expiresAt: number;
-  locale: string | null;
-  submitType: string | null;
-  billingAddressCollection: string | null;
+  locale: CheckoutSession['locale'];
+  submitType: CheckoutSession['submit_type'];
+  billingAddressCollection: CheckoutSession['billing_address_collection'];
   allowPromotionCodes: boolean | null;
   paymentMethodTypes: string[];
   paymentIntentData: { metadata: Metadata; description: string | null };
 }
+
+// The locales Checkout supports at the pinned API version.
+const LOCALES = [
+  'auto',
+  'bg',
+  'cs',
+  'da',
+  'de',
+  'el',
+  'en',
+  'en-GB',
+  'es',
+  'es-419',
+  'et',
+  'fi',
+  'fil',
+  'fr',
+  'fr-CA',
+  'hi-IN',
+  'hr',
+  'hu',
+  'id',
+  'it',
+  'ja',
+  'ko',
+  'lt',
+  'lv',
+  'ms',
+  'mt',
+  'nb',
+  'nl',
+  'pl',
+  'pt',
+  'pt-BR',
+  'ro',
+  'ru',
+  'sk',
+  'sl',
+  'sv',
+  'th',
+  'tr',
+  'vi',
+  'zh',
+  'zh-HK',
+  'zh-TW',
+] as const satisfies readonly NonNullable<CheckoutSession['locale']>[];
+
+// The ui_mode values of the pinned API version (earlier versions called the hosted page `hosted`).
+const UI_MODES = ['elements', 'embedded_page', 'form', 'hosted_page'] as const satisfies readonly NonNullable<
+  CheckoutSession['ui_mode']
+>[];
 
 // Every top-level parameter Stripe's API accepts for this endpoint. Ones the
 // simulator does not model are accepted and ignored (they would not fail on
@@ -240,9 +291,9 @@ export function parseCheckoutSessionParams(params: Params, now = nowSeconds()): 
         : `Invalid mode: must be one of payment, setup, or subscription`;
     throw invalidParam('mode', msg);
   }
-  const uiMode = optionalEnum(params.ui_mode, 'ui_mode', ['hosted', 'embedded', 'custom'] as const);
-  if (uiMode !== null && uiMode !== 'hosted') {
-    throw invalidParam('ui_mode', 'The Stripe simulator only supports ui_mode=hosted.');
+  const uiMode = optionalEnum(params.ui_mode, 'ui_mode', UI_MODES);
+  if (uiMode !== null && uiMode !== 'hosted_page') {
+    throw invalidParam('ui_mode', 'The Stripe simulator only supports ui_mode=hosted_page.');
   }
 
   const rawItems = optionalList(params.line_items, 'line_items');
@@ -311,7 +362,7 @@ export function parseCheckoutSessionParams(params: Params, now = nowSeconds()): 
     customerEmail,
     customer: optionalString(params.customer, 'customer'),
     expiresAt,
-    locale: optionalString(params.locale, 'locale'),
+    locale: optionalEnum(params.locale, 'locale', LOCALES),
     submitType: optionalEnum(params.submit_type, 'submit_type', [
       'auto',
       'book',

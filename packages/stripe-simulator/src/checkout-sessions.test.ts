@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { sessionParams, stripeFor, useSimulator } from './simulator.test-support';
+import { SIMULATED_API_VERSION } from './index';
+import { eventsOfType, sessionParams, stripeFor, useSimulator } from './simulator.test-support';
 
 const t = useSimulator();
 
@@ -28,7 +29,7 @@ describe('POST /v1/checkout/sessions', () => {
     expect(session.currency).toBe('usd');
     expect(session.url).toBe(`${t.sim.url}/checkout/${session.id}`);
     expect(session.payment_intent).toBeNull();
-    expect(session.metadata).toEqual({ orderId: 'order_123' });
+    expect(session.metadata).toEqual({ orderId: 'order_123', userId: 'user_1' });
     expect(session.client_reference_id).toBe('order_123');
     expect(session.customer_email).toBe('ann@example.com');
     expect(session.mode).toBe('payment');
@@ -37,6 +38,20 @@ describe('POST /v1/checkout/sessions', () => {
     expect(session.expires_at - before).toBeLessThanOrEqual(24 * 3600 + 1);
     expect(session.lastResponse.requestId).toMatch(/^req_/);
     expect(t.sim.sessions()).toHaveLength(1);
+  });
+
+  it('speaks the pinned API version: ui_mode hosted_page, Stripe-Version on every answer', async () => {
+    const session = await t.stripe.checkout.sessions.create(sessionParams({ ui_mode: 'hosted_page' }));
+    expect(session.ui_mode).toBe('hosted_page');
+    expect(session.lastResponse.apiVersion).toBe(SIMULATED_API_VERSION);
+    // Older API versions called it `hosted`; this version does not know that value.
+    const old = await invalid(sessionParams({ ui_mode: 'hosted' as Stripe.Checkout.SessionCreateParams.UiMode }));
+    expect(old).toMatchObject({ statusCode: 400, param: 'ui_mode' });
+    const other = await fetch(`${t.sim.url}/v1/checkout/sessions/${session.id}`, {
+      headers: { authorization: 'Bearer sk_test_simulator', 'stripe-version': '2025-09-30.clover' },
+    });
+    expect(other.status).toBe(400);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe('api_version_unsupported');
   });
 
   it('accepts an explicit expires_at between 30 minutes and 24 hours ahead', async () => {
@@ -192,8 +207,28 @@ describe('POST /v1/checkout/sessions', () => {
     expect(t.sim.lineItems(session.id)).toHaveLength(25);
     await t.sim.pay(session.id);
     const pi = t.sim.paymentIntents()[0];
-    // session metadata merged with payment_intent_data.metadata (the latter wins)
     expect(pi?.metadata).toEqual({ orderId: 'order_999', channel: 'web' });
+  });
+
+  it('copies metadata the way Stripe does: session metadata stays on the session', async () => {
+    const withPaymentData = await t.stripe.checkout.sessions.create(sessionParams());
+    await t.sim.pay(withPaymentData.id);
+    const bare = await t.stripe.checkout.sessions.create(sessionParams({ payment_intent_data: undefined }));
+    await t.sim.pay(bare.id);
+
+    const [first, second] = t.sim.paymentIntents();
+    // Only payment_intent_data.metadata reaches the PaymentIntent, and from it each charge.
+    expect(first?.metadata).toEqual({ orderId: 'order_123' });
+    expect(t.sim.charges().find((c) => c.payment_intent === first?.id)?.metadata).toEqual({ orderId: 'order_123' });
+    expect(second?.metadata).toEqual({});
+    expect(t.sim.charges().find((c) => c.payment_intent === second?.id)?.metadata).toEqual({});
+    for (const event of eventsOfType(t.sim, 'payment_intent.succeeded', 'charge.succeeded', 'charge.updated')) {
+      expect(event.data.object.metadata).not.toHaveProperty('userId');
+    }
+    expect(t.sim.sessions().map((s) => s.metadata)).toEqual([
+      { orderId: 'order_123', userId: 'user_1' },
+      { orderId: 'order_123', userId: 'user_1' },
+    ]);
   });
 });
 
@@ -242,10 +277,10 @@ describe('expiring sessions', () => {
     expect(expired.status).toBe('expired');
     expect(expired.url).toBeNull();
     const events = t.sim.events();
-    expect(events.map((e) => e.type)).toEqual(['checkout.session.expired']);
+    expect(events.map((e) => e.type)).toEqual(['checkout.session.expired']); // no PaymentIntent yet
     expect(events[0]?.data.object).toMatchObject({ id: session.id, status: 'expired' });
-    expect(events[0]?.request.idempotency_key).toBe('exp-1');
-    expect(events[0]?.request.id).toBe(expired.lastResponse.requestId);
+    expect(events[0]?.request?.idempotency_key).toBe('exp-1');
+    expect(events[0]?.request?.id).toBe(expired.lastResponse.requestId);
   });
 
   it('refuses to expire a completed session (400)', async () => {
@@ -256,7 +291,7 @@ describe('expiring sessions', () => {
     expect((err as Stripe.errors.StripeError).message).toContain(
       'Only Checkout Sessions with a status of `open` can be expired',
     );
-    expect(t.sim.events().map((e) => e.type)).toEqual(['checkout.session.completed']);
+    expect(eventsOfType(t.sim, 'checkout.session.expired')).toHaveLength(0);
   });
 
   it('refuses to expire an already expired session', async () => {

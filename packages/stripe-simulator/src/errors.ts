@@ -2,6 +2,7 @@
 // and `error.type` (400/404 + idempotency_error → StripeIdempotencyError,
 // 401 → StripeAuthenticationError, 402 → StripeCardError, other 400/404 →
 // StripeInvalidRequestError, 5xx → StripeAPIError), so both must be right.
+import { SIMULATED_API_VERSION } from './objects/api-version';
 
 export type StripeErrorType = 'api_error' | 'card_error' | 'idempotency_error' | 'invalid_request_error';
 
@@ -117,5 +118,15 @@ export function simulatedApiError(): StripeApiError {
   return new StripeApiError(500, {
     type: 'api_error',
     message: 'An unknown error occurred (injected by the Stripe simulator: failNextApiCalls).',
+  });
+}
+
+/** A request pinned to another API version than the one the simulator speaks. */
+export function unsupportedApiVersion(requested: string): StripeApiError {
+  return new StripeApiError(400, {
+    type: 'invalid_request_error',
+    message: `This Stripe simulator speaks API version ${SIMULATED_API_VERSION} only; the request asked for ${requested}. Pin the client to ${SIMULATED_API_VERSION}.`,
+    code: 'api_version_unsupported',
+    param: 'Stripe-Version',
   });
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatAmount } from './currency';
 import { escapeHtml } from './hosted-page';
 import type { CheckoutSession, PaymentIntent } from './index';
-import { postForm, sessionParams, useSimulator } from './simulator.test-support';
+import { eventsOfType, eventTypes, postForm, sessionParams, useSimulator } from './simulator.test-support';
 
 const t = useSimulator();
 
@@ -56,8 +56,14 @@ describe('hosted checkout page', () => {
     expect(after.payment_status).toBe('paid');
     expect(after.payment_intent).toMatch(/^pi_/);
 
-    const [event] = t.sim.events();
-    expect(event?.type).toBe('checkout.session.completed');
+    expect(eventTypes(t.sim)).toEqual([
+      'charge.succeeded',
+      'charge.updated',
+      'checkout.session.completed',
+      'payment_intent.created',
+      'payment_intent.succeeded',
+    ]);
+    const [event] = eventsOfType(t.sim, 'checkout.session.completed');
     const obj = event?.data.object as CheckoutSession;
     expect(obj).toMatchObject({ id: session.id, status: 'complete', payment_status: 'paid', amount_total: 4498 });
     expect(obj.payment_intent).toBe(after.payment_intent);
@@ -82,7 +88,8 @@ describe('hosted checkout page', () => {
     await postForm(t.sim, `/checkout/${session.id}/pay`);
     const again = await postForm(t.sim, `/checkout/${session.id}/pay`);
     expect(again.status).toBe(409);
-    expect(t.sim.events()).toHaveLength(1);
+    expect(eventsOfType(t.sim, 'checkout.session.completed')).toHaveLength(1);
+    expect(t.sim.events()).toHaveLength(5);
     await expect(t.sim.pay(session.id)).rejects.toThrow(/complete/);
   });
 
@@ -106,8 +113,8 @@ describe('hosted checkout page', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Your card was declined.');
 
-    const [event] = t.sim.events();
-    expect(event?.type).toBe('payment_intent.payment_failed');
+    expect(eventTypes(t.sim)).toEqual(['charge.failed', 'payment_intent.created', 'payment_intent.payment_failed']);
+    const [event] = eventsOfType(t.sim, 'payment_intent.payment_failed');
     const pi = event?.data.object as PaymentIntent;
     expect(pi).toMatchObject({
       object: 'payment_intent',
@@ -128,22 +135,37 @@ describe('hosted checkout page', () => {
     await t.sim.pay(session.id);
     const paid = await t.stripe.checkout.sessions.retrieve(session.id);
     expect(paid.payment_intent).toBe(pi.id);
-    expect(t.sim.events().map((e) => e.type)).toEqual(['payment_intent.payment_failed', 'checkout.session.completed']);
+    expect(eventsOfType(t.sim, 'payment_intent.created')).toHaveLength(1);
+    expect(eventsOfType(t.sim, 'payment_intent.payment_failed', 'checkout.session.completed')).toHaveLength(2);
   });
 
   it('delayed payment: completed (unpaid), then async_payment_succeeded', async () => {
     const session = await t.stripe.checkout.sessions.create(sessionParams());
     const res = await postForm(t.sim, `/checkout/${session.id}/pay?async=1`);
     expect(res.status).toBe(303);
-    const completed = t.sim.events()[0];
-    expect(completed?.type).toBe('checkout.session.completed');
+    expect(eventTypes(t.sim)).toEqual([
+      'charge.pending',
+      'checkout.session.completed',
+      'payment_intent.created',
+      'payment_intent.processing',
+    ]);
+    const [completed] = eventsOfType(t.sim, 'checkout.session.completed');
     expect(completed?.data.object).toMatchObject({ status: 'complete', payment_status: 'unpaid' });
     expect(t.sim.paymentIntents()[0]?.status).toBe('processing');
 
     await t.sim.completeAsyncPayment(session.id, 'succeeded');
-    const types = t.sim.events().map((e) => e.type);
-    expect(types).toEqual(['checkout.session.completed', 'checkout.session.async_payment_succeeded']);
-    expect(t.sim.events()[1]?.data.object).toMatchObject({ payment_status: 'paid' });
+    expect(eventTypes(t.sim)).toEqual([
+      'charge.pending',
+      'charge.succeeded',
+      'charge.updated',
+      'checkout.session.async_payment_succeeded',
+      'checkout.session.completed',
+      'payment_intent.created',
+      'payment_intent.processing',
+      'payment_intent.succeeded',
+    ]);
+    const [succeeded] = eventsOfType(t.sim, 'checkout.session.async_payment_succeeded');
+    expect(succeeded?.data.object).toMatchObject({ payment_status: 'paid' });
     expect(t.sim.paymentIntents()[0]?.status).toBe('succeeded');
     await expect(t.sim.completeAsyncPayment(session.id, 'succeeded')).rejects.toThrow(/no delayed payment/);
   });
@@ -153,12 +175,17 @@ describe('hosted checkout page', () => {
     await t.sim.pay(session.id, { async: true });
     const res = await fetch(`${t.sim.url}/_sim/sessions/${session.id}/async/failed`, { method: 'POST' });
     expect(res.status).toBe(200);
-    expect(t.sim.events().map((e) => e.type)).toEqual([
-      'checkout.session.completed',
-      'payment_intent.payment_failed',
+    expect(eventTypes(t.sim)).toEqual([
+      'charge.failed',
+      'charge.pending',
       'checkout.session.async_payment_failed',
+      'checkout.session.completed',
+      'payment_intent.created',
+      'payment_intent.payment_failed',
+      'payment_intent.processing',
     ]);
-    expect(t.sim.events()[2]?.data.object).toMatchObject({ status: 'complete', payment_status: 'unpaid' });
+    const [failed] = eventsOfType(t.sim, 'checkout.session.async_payment_failed');
+    expect(failed?.data.object).toMatchObject({ status: 'complete', payment_status: 'unpaid' });
     expect(t.sim.paymentIntents()[0]?.status).toBe('requires_payment_method');
   });
 

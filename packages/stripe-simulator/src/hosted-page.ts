@@ -46,8 +46,8 @@ function lineItemRows(items: LineItem[]): string {
   return items
     .map(
       (li) =>
-        `<tr><td>${escapeHtml(li.description)}</td><td class="num">${li.quantity} × ${escapeHtml(
-          formatAmount(li.price.unit_amount, li.currency),
+        `<tr><td>${escapeHtml(li.description ?? '')}</td><td class="num">${li.quantity} × ${escapeHtml(
+          formatAmount(li.price?.unit_amount ?? 0, li.currency),
         )}</td><td class="num">${escapeHtml(formatAmount(li.amount_total, li.currency))}</td></tr>`,
     )
     .join('\n');
@@ -68,7 +68,9 @@ export function renderCheckoutPage(
   opts: CheckoutPageOptions = {},
 ): string {
   const base = `/checkout/${encodeURIComponent(session.id)}`;
-  const total = formatAmount(session.amount_total, session.currency);
+  // The simulator always sets these (mode=payment with line items); Stripe types them nullable.
+  const total = formatAmount(session.amount_total ?? 0, session.currency ?? '');
+  const status = session.status ?? 'open';
   let state = '';
   let actions = '';
   if (session.status === 'open') {
@@ -91,7 +93,7 @@ export function renderCheckoutPage(
   return layout(
     `Checkout ${total}`,
     `<h1>Checkout</h1>
-<p data-session-id="${escapeHtml(session.id)}" data-status="${escapeHtml(session.status)}">Session ${escapeHtml(session.id)} — ${escapeHtml(session.status)}</p>
+<p data-session-id="${escapeHtml(session.id)}" data-status="${escapeHtml(status)}">Session ${escapeHtml(session.id)} — ${escapeHtml(status)}</p>
 ${email}
 <table>
 <thead><tr><th>Item</th><th class="num">Qty × price</th><th class="num">Amount</th></tr></thead>

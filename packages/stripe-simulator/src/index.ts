@@ -7,7 +7,10 @@
 export { startStripeSimulator } from './server';
 export { signPayload } from './webhooks/sign';
 export { DEFAULT_FAULTS } from './faults';
-export { EVENT_API_VERSION } from './simulation';
+export { SIMULATED_API_VERSION } from './objects/api-version';
+export { idOf } from './simulation';
+export { SIMULATED_EVENT_TYPES } from './types';
+export type { SdkShape } from './objects/sdk-shape';
 export { formatAmount } from './currency';
 export type { StripeSimulator, StripeSimulatorOptions } from './options';
 export type { FaultControls, Faults } from './faults';
@@ -20,6 +23,7 @@ export type {
   CheckoutSessionPaymentStatus,
   CheckoutSessionStatus,
   CustomerDetails,
+  EventObject,
   DeliveryRecord,
   LineItem,
   Metadata,

@@ -9,6 +9,7 @@ import type {
   PaymentIntent,
   Refund,
   StripeEvent,
+  StripeEventType,
 } from './types';
 import type { Logger } from './webhooks/deliverer';
 
@@ -23,6 +24,12 @@ export interface StripeSimulatorOptions {
   webhookSecret: string;
   /** Where events are POSTed; may be set later with setWebhookUrl(). */
   webhookUrl?: string;
+  /**
+   * The endpoint's `enabled_events`, as configured on a Stripe webhook endpoint: default `['*']`
+   * (every event the simulator creates). Events of other types are still created and listed by
+   * `events()` and `GET /v1/events`, but not delivered.
+   */
+  enabledEvents?: ReadonlyArray<StripeEventType | '*'>;
   /** Base URL used in session.url (default http://host:port). */
   publicUrl?: string;
   /** Delivery retries: default 1000 ms, 6 attempts, ×2. Tests use small values. */

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import type { Charge, Refund } from './index';
-import { sessionParams, useSimulator } from './simulator.test-support';
+import { eventsOfType, sessionParams, useSimulator } from './simulator.test-support';
 
 const t = useSimulator();
 
@@ -33,9 +33,9 @@ describe('POST /v1/refunds', () => {
     expect(refund.id).toMatch(/^re_/);
     expect(refund.charge).toMatch(/^ch_/);
 
-    const events = t.sim.events().slice(1); // [0] is checkout.session.completed
-    expect(events.map((e) => e.type)).toEqual(['charge.refunded', 'refund.created']);
-    const charge = events[0]?.data.object as Charge;
+    const [refunded] = eventsOfType(t.sim, 'charge.refunded');
+    const [created] = eventsOfType(t.sim, 'refund.created');
+    const charge = refunded?.data.object as Charge;
     expect(charge).toMatchObject({
       id: refund.charge,
       object: 'charge',
@@ -46,9 +46,9 @@ describe('POST /v1/refunds', () => {
       payment_intent: pi,
       metadata: { orderId: 'order_123' },
     });
-    expect(events[0]?.data.previous_attributes).toEqual({ amount_refunded: 0, refunded: false });
-    expect(events[0]?.request.idempotency_key).toBe('refund-all');
-    expect((events[1]?.data.object as Refund).id).toBe(refund.id);
+    expect(refunded?.data.previous_attributes).toEqual({ amount_refunded: 0, refunded: false });
+    expect(refunded?.request?.idempotency_key).toBe('refund-all');
+    expect((created?.data.object as Refund).id).toBe(refund.id);
 
     const fetched = await t.stripe.refunds.retrieve(refund.id);
     expect(fetched.amount).toBe(4498);

@@ -2,12 +2,20 @@
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import { authError, resourceMissing, simulatedApiError, StripeApiError, unrecognizedUrl } from './errors';
+import {
+  authError,
+  resourceMissing,
+  simulatedApiError,
+  StripeApiError,
+  unrecognizedUrl,
+  unsupportedApiVersion,
+} from './errors';
 import { FaultState } from './faults';
 import { parseForm } from './form';
 import { newId } from './ids';
 import { IdempotencyCache } from './idempotency';
 import type { StripeSimulator, StripeSimulatorOptions } from './options';
+import type { StripeEventType } from './types';
 import type { RouteDeps } from './routes/api';
 import { registerCheckoutSessionRoutes } from './routes/checkout-sessions';
 import { registerControlRoutes } from './routes/control';
@@ -16,7 +24,7 @@ import { registerEventRoutes } from './routes/events';
 import { registerHostedCheckoutRoutes } from './routes/hosted-checkout';
 import { registerPaymentIntentRoutes } from './routes/payment-intents';
 import { registerRefundRoutes } from './routes/refunds';
-import { NO_REQUEST, Simulation } from './simulation';
+import { NO_REQUEST, SIMULATED_API_VERSION, Simulation } from './simulation';
 import { Store } from './state';
 import { WebhookDeliverer } from './webhooks/deliverer';
 import type { Logger } from './webhooks/deliverer';
@@ -74,8 +82,16 @@ function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('onRequest', async (req, reply) => {
     reply.header('Request-Id', req.id);
     if (!isApiPath(req.url)) return;
+    // Every answer is rendered in the one version the simulator speaks. Real Stripe would render a
+    // request's Stripe-Version instead; here a client pinned to another version is told at once.
+    reply.header('Stripe-Version', SIMULATED_API_VERSION);
     const version = req.headers['stripe-version'];
-    if (typeof version === 'string') reply.header('Stripe-Version', version);
+    if (typeof version === 'string' && version !== '' && version !== SIMULATED_API_VERSION) {
+      return reply
+        .code(400)
+        .type(JSON_TYPE)
+        .send(JSON.stringify(unsupportedApiVersion(version).toJSON()));
+    }
     // Injected failures hit before auth/idempotency: like a load balancer error, nothing ran.
     if (deps.faults.takeApiFailure()) {
       reply.header('Stripe-Should-Retry', 'true');
@@ -154,6 +170,12 @@ function buildApp(deps: AppDeps): FastifyInstance {
   return app;
 }
 
+function enabledEventFilter(enabled: StripeSimulatorOptions['enabledEvents']): (type: StripeEventType) => boolean {
+  if (enabled === undefined || enabled.includes('*')) return () => true;
+  const set = new Set<string>(enabled);
+  return (type) => set.has(type);
+}
+
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value < 0) throw new Error(`stripe-simulator: ${name} must be a non-negative number`);
@@ -189,6 +211,7 @@ export async function startStripeSimulator(opts: StripeSimulatorOptions): Promis
     timeoutMs: positive(opts.deliveryTimeoutMs, 10_000, 'deliveryTimeoutMs'),
     logger,
     record: (d) => store.deliveries.push(d),
+    isEnabled: enabledEventFilter(opts.enabledEvents),
   });
   const sim = new Simulation({
     store,

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseCheckoutSessionParams } from './checkout-session-params';
 import { FaultState } from './faults';
-import { NO_REQUEST, Simulation, SimulationStateError } from './simulation';
+import { NO_REQUEST, SIMULATED_API_VERSION, Simulation, SimulationStateError } from './simulation';
 import { Store } from './state';
 import type { OutgoingEvent, WebhookDeliverer } from './webhooks/deliverer';
 
@@ -64,7 +64,13 @@ describe('Simulation', () => {
     expect(declined.status).toBe('requires_payment_method');
     sim.expireSession(session.id, NO_REQUEST);
     expect(store.paymentIntents.get(declined.id)?.status).toBe('canceled');
-    expect(enqueued.map((e) => e.event.type)).toEqual(['payment_intent.payment_failed', 'checkout.session.expired']);
+    expect(enqueued.map((e) => e.event.type).sort()).toEqual([
+      'charge.failed',
+      'checkout.session.expired',
+      'payment_intent.canceled',
+      'payment_intent.created',
+      'payment_intent.payment_failed',
+    ]);
     store.stopTimers();
   });
 
@@ -72,9 +78,40 @@ describe('Simulation', () => {
     const { sim, enqueued, input, store } = setup();
     const session = sim.createSession(input);
     sim.pay(session.id);
-    const completed = enqueued[0];
+    const completed = enqueued.find((e) => e.event.type === 'checkout.session.completed');
     expect(completed?.payload).toBe(JSON.stringify(completed?.event, null, 2));
     expect(JSON.parse(completed?.payload ?? '{}').data.object.payment_status).toBe('paid');
+    store.stopTimers();
+  });
+
+  it('sends the events of one change in no fixed order, so the shop cannot rely on one', () => {
+    const { sim, enqueued, input, store } = setup();
+    const orders = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      enqueued.length = 0;
+      sim.pay(sim.createSession(input).id);
+      const types = enqueued.map((e) => e.event.type);
+      expect([...types].sort()).toEqual([
+        'charge.succeeded',
+        'charge.updated',
+        'checkout.session.completed',
+        'payment_intent.created',
+        'payment_intent.succeeded',
+      ]);
+      orders.add(types.join(','));
+    }
+    // 5 events have 120 orders; 30 payments all in one order would mean the order is fixed.
+    expect(orders.size).toBeGreaterThan(1);
+    store.stopTimers();
+  });
+
+  it('stamps every event with the pinned API version and renders charge.updated with its previous value', () => {
+    const { sim, enqueued, input, store } = setup();
+    sim.pay(sim.createSession(input).id);
+    expect(new Set(enqueued.map((e) => e.event.api_version))).toEqual(new Set([SIMULATED_API_VERSION]));
+    const updated = enqueued.find((e) => e.event.type === 'charge.updated')?.event;
+    expect(updated?.data.previous_attributes).toEqual({ balance_transaction: null });
+    expect(updated?.data.object).toMatchObject({ balance_transaction: expect.stringMatching(/^txn_/) });
     store.stopTimers();
   });
 });

@@ -5,35 +5,26 @@
 import type { CheckoutSessionInput } from './checkout-session-params';
 import { formatAmount } from './currency';
 import { invalidParam, invalidRequest, resourceMissing } from './errors';
+import { EventBatch } from './events';
+import type { EventSinkDeps } from './events';
 import { applyExpand } from './expand';
 import type { ExpandResolver } from './expand';
-import type { FaultState } from './faults';
 import type { Params } from './form';
-import { newId, nowSeconds, randomToken } from './ids';
+import { newId, nowSeconds } from './ids';
+import { buildCharge } from './objects/charge';
+import type { PaymentMethodKind } from './objects/charge';
+import { buildCheckoutSession, buildLineItem, shopperDetails } from './objects/checkout-session';
+import { bankTransferOptions, buildPaymentIntent, cardOptions } from './objects/payment-intent';
+import { buildRefund } from './objects/refund';
 import type { RefundInput } from './refund-params';
+import { NO_REQUEST } from './request-context';
+import type { RequestContext } from './request-context';
 import type { SessionRecord, Store } from './state';
-import type {
-  Charge,
-  CheckoutSession,
-  LineItem,
-  PaymentIntent,
-  Refund,
-  StripeEvent,
-  StripeEventType,
-  StripeObject,
-} from './types';
-import type { WebhookDeliverer } from './webhooks/deliverer';
+import type { Charge, CheckoutSession, LineItem, PaymentIntent, Refund } from './types';
 
-/** The API version stamped on events (the simulator has one fixed shape). */
-export const EVENT_API_VERSION = '2025-09-30.clover';
-
-/** Who caused a change: an API request, or nobody (hosted page, Stripe itself). */
-export interface RequestContext {
-  requestId: string | null;
-  idempotencyKey: string | null;
-}
-
-export const NO_REQUEST: RequestContext = Object.freeze({ requestId: null, idempotencyKey: null });
+export { SIMULATED_API_VERSION } from './objects/api-version';
+export { NO_REQUEST };
+export type { RequestContext };
 
 /** A state transition that is not allowed (paying a completed session, ...). Not a Stripe API error. */
 export class SimulationStateError extends Error {
@@ -50,12 +41,13 @@ export interface ListObject<T> {
   url: string;
 }
 
-export interface SimulationDeps {
-  store: Store;
-  deliverer: WebhookDeliverer;
-  faults: FaultState;
+export interface SimulationDeps extends EventSinkDeps {
   getPublicUrl(): string;
-  hasWebhookUrl(): boolean;
+}
+
+/** The id of an expandable field (the simulator always stores ids, never expanded objects). */
+export function idOf(value: string | { id: string } | null): string | null {
+  return typeof value === 'string' || value === null ? value : value.id;
 }
 
 export class Simulation {
@@ -65,73 +57,24 @@ export class Simulation {
     return this.deps.store;
   }
 
+  private batch(ctx: RequestContext): EventBatch {
+    return new EventBatch(this.deps, ctx);
+  }
+
   // ---------------------------------------------------------------- sessions
 
   createSession(input: CheckoutSessionInput): CheckoutSession {
     const id = newId('cs_test');
     const created = nowSeconds();
-    const lineItems: LineItem[] = input.lineItems.map((item) => {
-      const subtotal = item.unitAmount * item.quantity;
-      return {
-        id: newId('li'),
-        object: 'item',
-        amount_discount: 0,
-        amount_subtotal: subtotal,
-        amount_tax: 0,
-        amount_total: subtotal,
-        currency: item.currency,
-        description: item.name,
-        price: {
-          id: newId('price'),
-          object: 'price',
-          active: false, // inline price_data prices are archived immediately on Stripe
-          currency: item.currency,
-          livemode: false,
-          product: newId('prod'),
-          type: 'one_time',
-          unit_amount: item.unitAmount,
-          unit_amount_decimal: String(item.unitAmount),
-        },
-        quantity: item.quantity,
-      };
-    });
+    const lineItems: LineItem[] = input.lineItems.map((item) => buildLineItem(item, created));
     const total = lineItems.reduce((sum, li) => sum + li.amount_total, 0);
-    const session: CheckoutSession = {
+    const session = buildCheckoutSession({
       id,
-      object: 'checkout.session',
-      after_expiration: null,
-      allow_promotion_codes: input.allowPromotionCodes,
-      amount_subtotal: total,
-      amount_total: total,
-      automatic_tax: { enabled: false, liability: null, status: null },
-      billing_address_collection: input.billingAddressCollection,
-      cancel_url: input.cancelUrl,
-      client_reference_id: input.clientReferenceId,
-      client_secret: null,
       created,
-      currency: input.currency,
-      customer: input.customer,
-      customer_creation: input.customer ? null : 'if_required',
-      customer_details: null,
-      customer_email: input.customerEmail,
-      expires_at: input.expiresAt,
-      invoice: null,
-      livemode: false,
-      locale: input.locale,
-      metadata: input.metadata,
-      mode: 'payment',
-      payment_intent: null,
-      payment_link: null,
-      payment_method_types: input.paymentMethodTypes,
-      payment_status: 'unpaid',
-      status: 'open',
-      submit_type: input.submitType,
-      subscription: null,
-      success_url: input.successUrl,
-      total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
-      ui_mode: 'hosted',
+      input,
+      amountTotal: total,
       url: `${this.deps.getPublicUrl()}/checkout/${id}`,
-    };
+    });
     const record: SessionRecord = {
       session,
       lineItems,
@@ -204,17 +147,20 @@ export class Simulation {
 
   private markExpired(record: SessionRecord, ctx: RequestContext): void {
     const { session } = record;
+    const events = this.batch(ctx);
     this.clearExpiryTimer(record);
     session.status = 'expired';
     session.url = null;
     // A PaymentIntent left over from declined attempts is canceled with the session.
-    const pi = session.payment_intent ? this.store.paymentIntents.get(session.payment_intent) : undefined;
+    const pi = this.paymentIntentOf(session);
     if (pi && pi.status === 'requires_payment_method') {
       pi.status = 'canceled';
       pi.canceled_at = nowSeconds();
       pi.cancellation_reason = 'abandoned';
+      events.add('payment_intent.canceled', pi);
     }
-    this.emit('checkout.session.expired', session, ctx);
+    events.add('checkout.session.expired', session);
+    events.emit();
   }
 
   private clearExpiryTimer(record: SessionRecord): void {
@@ -232,124 +178,101 @@ export class Simulation {
     return record;
   }
 
+  private paymentIntentOf(session: CheckoutSession): PaymentIntent | undefined {
+    const id = idOf(session.payment_intent);
+    return id ? this.store.paymentIntents.get(id) : undefined;
+  }
+
+  private latestChargeOf(pi: PaymentIntent): Charge | undefined {
+    const id = idOf(pi.latest_charge);
+    return id ? this.store.charges.get(id) : undefined;
+  }
+
   /** The session's PaymentIntent, created at the first payment attempt (as Stripe does since 2022-08-01). */
-  private paymentIntentFor(record: SessionRecord): PaymentIntent {
+  private paymentIntentFor(record: SessionRecord, events: EventBatch): PaymentIntent {
     const { session } = record;
-    const existing = session.payment_intent ? this.store.paymentIntents.get(session.payment_intent) : undefined;
+    const existing = this.paymentIntentOf(session);
     if (existing) return existing;
-    const id = newId('pi');
-    const pi: PaymentIntent = {
-      id,
-      object: 'payment_intent',
-      amount: session.amount_total,
-      amount_capturable: 0,
-      amount_received: 0,
-      canceled_at: null,
-      cancellation_reason: null,
-      capture_method: 'automatic_async',
-      client_secret: `${id}_secret_${randomToken(24)}`,
-      confirmation_method: 'automatic',
-      created: nowSeconds(),
-      currency: session.currency,
-      customer: session.customer,
+    const pi = buildPaymentIntent({
+      amount: session.amount_total ?? 0,
+      currency: session.currency ?? 'usd',
+      customer: idOf(session.customer),
       description: record.paymentIntentData.description,
-      last_payment_error: null,
-      latest_charge: null,
-      livemode: false,
-      // Deliberately merged (Stripe itself only copies payment_intent_data.metadata):
-      // the shop finds its order from PaymentIntent/charge events via this metadata.
-      metadata: { ...session.metadata, ...record.paymentIntentData.metadata },
-      payment_method: null,
-      payment_method_types: ['card'],
-      receipt_email: session.customer_email,
-      status: 'requires_payment_method',
-    };
-    this.store.paymentIntents.set(id, pi);
-    session.payment_intent = id;
+      // Only payment_intent_data.metadata: Stripe leaves the session's metadata on the session.
+      metadata: record.paymentIntentData.metadata,
+      receiptEmail: session.customer_email,
+    });
+    this.store.paymentIntents.set(pi.id, pi);
+    session.payment_intent = pi.id;
+    events.add('payment_intent.created', pi);
     return pi;
   }
 
-  private newCharge(pi: PaymentIntent, status: Charge['status'], paymentMethod: string): Charge {
-    const charge: Charge = {
-      id: newId('ch'),
-      object: 'charge',
-      amount: pi.amount,
-      amount_captured: status === 'succeeded' ? pi.amount : 0,
-      amount_refunded: 0,
-      balance_transaction: status === 'succeeded' ? newId('txn') : null,
-      captured: status === 'succeeded',
-      created: nowSeconds(),
-      currency: pi.currency,
-      description: pi.description,
-      failure_code: null,
-      failure_message: null,
-      livemode: false,
-      metadata: { ...pi.metadata },
-      outcome:
-        status === 'failed'
-          ? null
-          : {
-              network_status: 'approved_by_network',
-              reason: null,
-              risk_level: 'normal',
-              seller_message: 'Payment complete.',
-              type: 'authorized',
-            },
-      paid: status === 'succeeded',
-      payment_intent: pi.id,
-      payment_method: paymentMethod,
-      receipt_url: null,
-      refunded: false,
-      status,
-    };
+  private newCharge(
+    pi: PaymentIntent,
+    status: Charge['status'],
+    kind: PaymentMethodKind,
+    email: string | null,
+  ): Charge {
+    const paymentMethod = newId('pm');
+    const charge = buildCharge({ pi, status, kind, paymentMethod, billingEmail: email });
     this.store.charges.set(charge.id, charge);
     pi.latest_charge = charge.id;
     pi.payment_method = paymentMethod;
+    pi.payment_method_types = [kind];
+    pi.payment_method_options = kind === 'card' ? cardOptions() : bankTransferOptions();
     return charge;
   }
 
-  /** Clicking Pay on the hosted page; `async` = a delayed payment method (bank transfer). */
+  /**
+   * The charge's balance transaction is attached after the charge succeeded; Stripe announces it
+   * with `charge.updated`.
+   */
+  private settle(charge: Charge, events: EventBatch): void {
+    charge.balance_transaction = newId('txn');
+    events.add('charge.updated', charge, { balance_transaction: null });
+  }
+
+  /** Clicking Pay on the hosted page; `async` = a delayed payment method (US bank account debit). */
   pay(id: string, opts: { async?: boolean } = {}): CheckoutSession {
     const record = this.requireOpen(id);
     const { session } = record;
-    const pi = this.paymentIntentFor(record);
+    const events = this.batch(NO_REQUEST);
+    const pi = this.paymentIntentFor(record, events);
     const isAsync = opts.async === true;
-    pi.payment_method_types = isAsync ? ['us_bank_account'] : ['card'];
-    this.newCharge(pi, isAsync ? 'pending' : 'succeeded', newId('pm'));
-    pi.status = isAsync ? 'processing' : 'succeeded';
-    pi.amount_received = isAsync ? 0 : pi.amount;
+    const email = session.customer_email ?? 'shopper@example.com';
+    const charge = this.newCharge(pi, isAsync ? 'pending' : 'succeeded', isAsync ? 'us_bank_account' : 'card', email);
     pi.last_payment_error = null;
+    if (isAsync) {
+      pi.status = 'processing';
+      events.add('payment_intent.processing', pi);
+      events.add('charge.pending', charge);
+    } else {
+      pi.status = 'succeeded';
+      pi.amount_received = pi.amount;
+      events.add('charge.succeeded', charge);
+      events.add('payment_intent.succeeded', pi);
+    }
 
     this.clearExpiryTimer(record);
     session.status = 'complete';
     session.payment_status = isAsync ? 'unpaid' : 'paid';
     session.url = null;
-    session.customer_details = {
-      email: session.customer_email ?? 'shopper@example.com',
-      name: 'Simulated Shopper',
-      phone: null,
-      address: null,
-      tax_exempt: 'none',
-      tax_ids: [],
-    };
-    this.emit('checkout.session.completed', session, NO_REQUEST);
+    session.customer_details = shopperDetails(session.customer_email);
+    events.add('checkout.session.completed', session);
+    if (!isAsync) this.settle(charge, events);
+    events.emit();
     return structuredClone(session);
   }
 
   /** Paying with a card the issuer declines: the PaymentIntent fails, the session stays open for another try. */
   decline(id: string): PaymentIntent {
     const record = this.requireOpen(id);
-    const pi = this.paymentIntentFor(record);
-    const charge = this.newCharge(pi, 'failed', newId('pm'));
+    const events = this.batch(NO_REQUEST);
+    const pi = this.paymentIntentFor(record, events);
+    const charge = this.newCharge(pi, 'failed', 'card', record.session.customer_email);
     charge.failure_code = 'card_declined';
     charge.failure_message = 'Your card was declined.';
-    charge.outcome = {
-      network_status: 'declined_by_network',
-      reason: 'generic_decline',
-      risk_level: 'normal',
-      seller_message: 'The bank did not return any further details with this decline.',
-      type: 'issuer_declined',
-    };
     pi.status = 'requires_payment_method';
     pi.payment_method = null; // Stripe detaches the failed payment method
     pi.last_payment_error = {
@@ -358,21 +281,25 @@ export class Simulation {
       decline_code: 'generic_decline',
       message: 'Your card was declined.',
       charge: charge.id,
+      doc_url: 'https://stripe.com/docs/error-codes/card-declined',
     };
-    this.emit('payment_intent.payment_failed', pi, NO_REQUEST);
+    events.add('charge.failed', charge);
+    events.add('payment_intent.payment_failed', pi);
+    events.emit();
     return structuredClone(pi);
   }
 
-  /** The delayed payment of an async checkout settles (bank transfer arrives or bounces). */
+  /** The delayed payment of an async checkout settles (bank debit arrives or bounces). */
   completeAsyncPayment(id: string, outcome: 'succeeded' | 'failed'): CheckoutSession {
     const record = this.store.sessions.get(id);
     if (!record) throw new SimulationStateError(`No such checkout session: ${id}`);
     const { session } = record;
-    const pi = session.payment_intent ? this.store.paymentIntents.get(session.payment_intent) : undefined;
+    const pi = this.paymentIntentOf(session);
     if (session.status !== 'complete' || !pi || pi.status !== 'processing') {
       throw new SimulationStateError(`Checkout Session ${id} has no delayed payment in progress.`);
     }
-    const charge = pi.latest_charge ? this.store.charges.get(pi.latest_charge) : undefined;
+    const events = this.batch(NO_REQUEST);
+    const charge = this.latestChargeOf(pi);
     if (outcome === 'succeeded') {
       pi.status = 'succeeded';
       pi.amount_received = pi.amount;
@@ -381,27 +308,32 @@ export class Simulation {
         charge.paid = true;
         charge.captured = true;
         charge.amount_captured = charge.amount;
-        charge.balance_transaction = newId('txn');
+        events.add('charge.succeeded', charge);
+        this.settle(charge, events);
       }
+      events.add('payment_intent.succeeded', pi);
       session.payment_status = 'paid';
-      this.emit('checkout.session.async_payment_succeeded', session, NO_REQUEST);
+      events.add('checkout.session.async_payment_succeeded', session);
     } else {
       pi.status = 'requires_payment_method';
       pi.payment_method = null;
       pi.last_payment_error = {
         type: 'invalid_request_error',
         code: 'payment_method_provider_decline',
-        message: 'The bank transfer failed: the customer account has insufficient funds.',
+        message: 'The customer account has insufficient funds to cover this payment.',
+        payment_method_type: 'us_bank_account',
         ...(charge ? { charge: charge.id } : {}),
       };
       if (charge) {
         charge.status = 'failed';
         charge.failure_code = 'insufficient_funds';
         charge.failure_message = 'The customer account has insufficient funds to cover this payment.';
+        events.add('charge.failed', charge);
       }
-      this.emit('payment_intent.payment_failed', pi, NO_REQUEST);
-      this.emit('checkout.session.async_payment_failed', session, NO_REQUEST);
+      events.add('payment_intent.payment_failed', pi);
+      events.add('checkout.session.async_payment_failed', session);
     }
+    events.emit();
     return structuredClone(session);
   }
 
@@ -413,16 +345,17 @@ export class Simulation {
     if (input.paymentIntent !== null) {
       pi = this.store.paymentIntents.get(input.paymentIntent);
       if (!pi) throw resourceMissing('payment_intent', input.paymentIntent, 'payment_intent');
-      charge = pi.latest_charge ? this.store.charges.get(pi.latest_charge) : undefined;
+      charge = this.latestChargeOf(pi);
     }
     if (input.charge !== null) {
       const byCharge = this.store.charges.get(input.charge);
       if (!byCharge) throw resourceMissing('charge', input.charge, 'charge');
-      if (pi && byCharge.payment_intent !== pi.id) {
+      const owner = idOf(byCharge.payment_intent);
+      if (pi && owner !== pi.id) {
         throw invalidParam('charge', `Charge ${byCharge.id} does not belong to PaymentIntent ${pi.id}.`);
       }
       charge = byCharge;
-      pi = this.store.paymentIntents.get(byCharge.payment_intent);
+      pi = owner ? this.store.paymentIntents.get(owner) : undefined;
     }
     if (!pi || !charge || charge.status !== 'succeeded') {
       const what = pi ? `This PaymentIntent (${pi.id})` : `This charge`;
@@ -441,61 +374,22 @@ export class Simulation {
         { code: 'amount_too_large', param: 'amount' },
       );
     }
-    const refund: Refund = {
-      id: newId('re'),
-      object: 'refund',
+    const refund = buildRefund({
+      charge,
+      paymentIntentId: pi.id,
       amount,
-      balance_transaction: newId('txn'),
-      charge: charge.id,
-      created: nowSeconds(),
-      currency: charge.currency,
       metadata: input.metadata,
-      payment_intent: pi.id,
       reason: input.reason,
-      receipt_number: null,
-      status: 'succeeded',
-    };
+    });
     this.store.refunds.set(refund.id, refund);
     const previous = { amount_refunded: charge.amount_refunded, refunded: charge.refunded };
     charge.amount_refunded += amount;
     charge.refunded = charge.amount_refunded >= charge.amount;
-    this.emit('charge.refunded', charge, ctx, previous);
-    this.emit('refund.created', refund, ctx);
+    const events = this.batch(ctx);
+    events.add('charge.refunded', charge, previous);
+    events.add('refund.created', refund);
+    events.emit();
     return structuredClone(refund);
-  }
-
-  // ------------------------------------------------------------------ events
-
-  /**
-   * Records an event (a snapshot of the object at this moment) and hands it to
-   * the deliverer. Delivery is always asynchronous, so callers never wait on
-   * the webhook endpoint.
-   */
-  emit(
-    type: StripeEventType,
-    object: StripeObject,
-    ctx: RequestContext,
-    previous?: Record<string, unknown>,
-  ): StripeEvent {
-    const snapshot = structuredClone(object);
-    const override = this.deps.faults.get().amountTotalOverride;
-    if (override !== null && snapshot.object === 'checkout.session') snapshot.amount_total = override;
-    const event: StripeEvent = {
-      id: newId('evt'),
-      object: 'event',
-      api_version: EVENT_API_VERSION,
-      created: nowSeconds(),
-      data: previous ? { object: snapshot, previous_attributes: previous } : { object: snapshot },
-      livemode: false,
-      pending_webhooks: this.deps.hasWebhookUrl() ? 1 : 0,
-      request: { id: ctx.requestId, idempotency_key: ctx.idempotencyKey },
-      type,
-    };
-    // Stripe sends pretty-printed JSON; these exact bytes are signed and sent.
-    const payload = JSON.stringify(event, null, 2);
-    this.store.events.set(event.id, { event, payload });
-    this.deps.deliverer.enqueue({ event, payload });
-    return structuredClone(event);
   }
 
   // ----------------------------------------------------------------- reading

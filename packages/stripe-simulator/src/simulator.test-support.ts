@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { StripeSimulator } from './options';
+import type { StripeEvent, StripeEventType } from './types';
 import { startStripeSimulator } from './server';
 
 export const TEST_KEY = 'sk_test_simulator';
@@ -30,7 +31,9 @@ export function sessionParams(
     ],
     success_url: 'http://shop.test/checkout/success?session_id={CHECKOUT_SESSION_ID}',
     cancel_url: 'http://shop.test/checkout/cancel',
-    metadata: { orderId: 'order_123' },
+    // The shop's own shape: the order and the buyer on the session, only the order on the payment.
+    metadata: { orderId: 'order_123', userId: 'user_1' },
+    payment_intent_data: { metadata: { orderId: 'order_123' } },
     ...overrides,
   };
 }
@@ -114,4 +117,33 @@ export function useSimulator(): { sim: StripeSimulator; stripe: Stripe } {
   afterAll(() => t.sim.close());
   beforeEach(() => t.sim.reset());
   return t;
+}
+
+/** The event types a Checkout-only endpoint subscribes to; delivery tests use them for one delivery per change. */
+export const CHECKOUT_ENDPOINT_EVENTS = [
+  'checkout.session.completed',
+  'checkout.session.expired',
+  'checkout.session.async_payment_succeeded',
+  'checkout.session.async_payment_failed',
+  'payment_intent.payment_failed',
+  'charge.refunded',
+  'refund.created',
+] as const satisfies readonly StripeEventType[];
+
+/** Events of these types, oldest first. Each change's events are created in a random order. */
+export function eventsOfType<T extends StripeEventType>(
+  sim: StripeSimulator,
+  ...types: T[]
+): Extract<StripeEvent, { type: T }>[] {
+  return sim
+    .events()
+    .filter((e): e is Extract<StripeEvent, { type: T }> => (types as StripeEventType[]).includes(e.type));
+}
+
+/** The sorted types of every event so far (order-free comparison). */
+export function eventTypes(sim: StripeSimulator): string[] {
+  return sim
+    .events()
+    .map((e) => e.type)
+    .sort();
 }

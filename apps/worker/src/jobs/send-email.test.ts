@@ -7,7 +7,15 @@ import {
   type Database,
 } from '@simple-shop/db';
 import { loggerOptions } from '@simple-shop/observability';
-import { bullPrefix, createQueue, createRedis, createWorker, emailsQueue, type Redis, emailJobId } from '@simple-shop/queue';
+import {
+  bullPrefix,
+  createQueue,
+  createRedis,
+  createWorker,
+  emailsQueue,
+  type Redis,
+  emailJobId,
+} from '@simple-shop/queue';
 import { testEnv, waitFor } from '@simple-shop/testing';
 import type { Job, Worker } from 'bullmq';
 import { pino } from 'pino';

@@ -1,6 +1,6 @@
 import { ObjectId } from '@simple-shop/db';
 import { PermanentOutcomeError } from '@simple-shop/order-outcomes';
-import type { Stripe } from '@simple-shop/payments';
+import { STRIPE_API_VERSION } from '@simple-shop/payments';
 import type { StripeEventPayload } from '@simple-shop/queue';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { WorkerDependencies } from '../deps';
@@ -9,6 +9,7 @@ import type { FulfilmentContext } from '../fulfilment/context';
 import { PermanentError } from '../fulfilment/errors';
 import { handleStripeEvent } from '../fulfilment/handle-event';
 import type { WorkerMetrics } from '../metrics';
+import { readStoredEvent } from './stripe-event-payload';
 
 const errorText = (error: unknown) =>
   (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 1000);
@@ -64,11 +65,14 @@ async function processWebhook(ctx: FulfilmentContext, job: Job<StripeEventPayloa
     ctx.metrics.webhookEvents.inc({ result: 'duplicate' });
     return { outcome: 'duplicate' };
   }
-  let event: Stripe.Event;
-  try {
-    event = JSON.parse(record.payload) as Stripe.Event;
-  } catch {
-    throw new PermanentError(`event ${eventId} payload is not JSON`);
+  const { event, apiVersion, pinnedVersion } = readStoredEvent(eventId, record.payload);
+  if (!pinnedVersion) {
+    // Processed anyway (its fields were checked), but the endpoint should be on the pinned version.
+    ctx.metrics.eventApiVersionMismatch.inc({ api_version: apiVersion ?? 'unknown' });
+    ctx.log.warn(
+      { eventId, type: event.type, apiVersion, pinnedApiVersion: STRIPE_API_VERSION },
+      'stripe event rendered in another API version than the pinned one; check the webhook endpoint version',
+    );
   }
   ctx.metrics.eventAge.observe({ type: event.type }, Math.max(0, Date.now() / 1000 - event.created));
 

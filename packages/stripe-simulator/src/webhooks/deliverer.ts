@@ -5,7 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Faults } from '../faults';
-import type { DeliveryRecord, StripeEvent } from '../types';
+import type { DeliveryRecord, StripeEvent, StripeEventType } from '../types';
 import { signPayload } from './sign';
 
 export interface RetryPolicy {
@@ -27,6 +27,8 @@ export interface DelivererOptions {
   timeoutMs: number;
   logger: Logger;
   record(d: DeliveryRecord): void;
+  /** The endpoint's `enabled_events`: other events are stored but not sent to it. */
+  isEnabled(type: StripeEventType): boolean;
 }
 
 /** An event plus the exact bytes that are signed and sent, fixed at creation so resends are byte-identical. */
@@ -62,7 +64,7 @@ export class WebhookDeliverer {
 
   /** Called for every new event. Without a webhook URL the event is only stored (like an account with no endpoint). */
   enqueue(outgoing: OutgoingEvent): void {
-    if (this.closed || !this.opts.getUrl()) return;
+    if (this.closed || !this.opts.getUrl() || !this.opts.isEnabled(outgoing.event.type)) return;
     const faults = this.opts.getFaults();
     const held: HeldEvent = { ...outgoing, duplicates: faults.duplicateDeliveries, delayMs: faults.deliveryDelayMs };
     if (faults.reorder) {
