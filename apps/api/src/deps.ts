@@ -39,7 +39,7 @@ export async function createDependencies(config: Config, logger: Logger): Promis
     logger,
     monitorCommands: true,
   });
-  const redis = createRedis(config.REDIS_URL, 'producer', `${config.serviceName}-api`);
+  const redis = createRedis(config.redis, 'producer', `${config.serviceName}-api`);
   // An unreachable Redis must not crash the process: it is reported by /health/deep instead.
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
   if (!(await waitForRedis(redis, 2000)))

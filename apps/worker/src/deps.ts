@@ -28,7 +28,7 @@ export async function createWorkerDependencies(config: Config, logger: Logger): 
     logger,
     monitorCommands: true,
   });
-  const redis = createRedis(config.REDIS_URL, 'worker', `${config.serviceName}-worker`);
+  const redis = createRedis(config.redis, 'worker', `${config.serviceName}-worker`);
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
   const cacheRedis = config.CACHE_REDIS_URL
     ? createRedis(config.CACHE_REDIS_URL, 'producer', `${config.serviceName}-worker-cache`)

@@ -1,6 +1,6 @@
 import { catalogKeys, invalidateProducts } from '@simple-shop/cache';
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Redis } from '@simple-shop/queue';
 import { OutageLog } from '../../lib/outage-log';
 import { redisScript, type RedisScript } from '../../lib/redis-script';
 import type { ProductDto } from '../../schemas/products';
@@ -8,10 +8,10 @@ import type { ProductDto } from '../../schemas/products';
 /**
  * The Redis tier of product reads. MongoDB is the durable source; Redis holds copies:
  *
- * - `<prefix>:catalog:product:<id>` — one product (any state, so carts can name a deleted one), or
+ * - `{<prefix>:catalog}:product:<id>` — one product (any state, so carts can name a deleted one), or
  *   `null` for an id that does not exist;
- * - `<prefix>:catalog:page:<generation>:<hash>` — one list/search page (DTOs + nextCursor);
- * - `<prefix>:catalog:gen` — the catalog generation, bumped by every catalog write.
+ * - `{<prefix>:catalog}:page:<generation>:<hash>` — one list/search page (DTOs + nextCursor);
+ * - `{<prefix>:catalog}:gen` — the catalog generation, bumped by every catalog write.
  *
  * Invalidation: every write to a product (admin edits, and stock moved by orders) calls
  * `invalidateProducts`, which bumps the generation and deletes the products' keys in one MULTI.
