@@ -1,4 +1,4 @@
-import type { Config } from '@simple-shop/config';
+import { describeRedisTopology, type Config } from '@simple-shop/config';
 import { connectDatabase, type Database } from '@simple-shop/db';
 import type { Logger } from '@simple-shop/observability';
 import { createStripeClient, type Stripe } from '@simple-shop/payments';
@@ -39,6 +39,7 @@ export async function createDependencies(config: Config, logger: Logger): Promis
     logger,
     monitorCommands: true,
   });
+  logger.info({ redisTopology: config.redis.kind }, `Redis: ${describeRedisTopology(config.redis)}`);
   const redis = createRedis(config.redis, 'producer', `${config.serviceName}-api`);
   // An unreachable Redis must not crash the process: it is reported by /health/deep instead.
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));

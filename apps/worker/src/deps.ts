@@ -1,4 +1,4 @@
-import type { Config } from '@simple-shop/config';
+import { describeRedisTopology, type Config } from '@simple-shop/config';
 import { connectDatabase, type Database } from '@simple-shop/db';
 import type { Logger } from '@simple-shop/observability';
 import { createStripeClient, type Stripe } from '@simple-shop/payments';
@@ -28,6 +28,7 @@ export async function createWorkerDependencies(config: Config, logger: Logger): 
     logger,
     monitorCommands: true,
   });
+  logger.info({ redisTopology: config.redis.kind }, `Redis: ${describeRedisTopology(config.redis)}`);
   const redis = createRedis(config.redis, 'worker', `${config.serviceName}-worker`);
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
   const cacheRedis = config.CACHE_REDIS_URL
