@@ -56,7 +56,8 @@ export function loadConfig(raw: RawEnv = process.env, defaults: RawEnv = {}): Co
     ...(env as Record<string, unknown> as Record<string, string | undefined>),
     REDIS_TLS: env.REDIS_TLS === undefined ? undefined : String(env.REDIS_TLS),
   });
-  for (const problem of redis.problems) if (!problems.some((p) => p.variable === problem.variable)) problems.push(problem);
+  for (const problem of redis.problems)
+    if (!problems.some((p) => p.variable === problem.variable)) problems.push(problem);
   if (problems.length > 0 || 'error' in trustProxy || !redis.topology) throw new ConfigError(problems);
   const parsed = env as Env;
   const secretProblems = productionSecretProblems(parsed);

@@ -9,7 +9,10 @@ const problemsOf = (env: Record<string, string>) => parseRedisTopology(env).prob
 
 describe('Redis topology from the environment', () => {
   it('a plain URL is a single server; rediss:// turns TLS on', () => {
-    expect(parseRedisTopology({ REDIS_URL: 'redis://h:6379' }).topology).toEqual({ kind: 'single', url: 'redis://h:6379' });
+    expect(parseRedisTopology({ REDIS_URL: 'redis://h:6379' }).topology).toEqual({
+      kind: 'single',
+      url: 'redis://h:6379',
+    });
     expect(parseRedisTopology({ REDIS_URL: 'rediss://h:6380' }).topology).toEqual({
       kind: 'single',
       url: 'rediss://h:6380',
@@ -82,7 +85,9 @@ describe('Redis topology from the environment', () => {
     const dir = mkdtempSync(join(tmpdir(), 'redis-ca-'));
     const ca = join(dir, 'ca.pem');
     writeFileSync(ca, 'pem');
-    expect(parseRedisTopology({ REDIS_URL: 'rediss://h:6380', REDIS_TLS_CA_FILE: ca }).topology?.tls).toEqual({ caFile: ca });
+    expect(parseRedisTopology({ REDIS_URL: 'rediss://h:6380', REDIS_TLS_CA_FILE: ca }).topology?.tls).toEqual({
+      caFile: ca,
+    });
     expect(problemsOf({ REDIS_URL: 'rediss://h:6380', REDIS_TLS_CA_FILE: join(dir, 'missing.pem') })).toEqual([
       'REDIS_TLS_CA_FILE',
     ]);

@@ -28,7 +28,15 @@ export interface RedisAuth {
 
 export type RedisTopology =
   | { kind: 'single'; url: string; tls?: RedisTls }
-  | { kind: 'sentinel'; sentinels: RedisAddress[]; name: string; db: number; auth: RedisAuth; sentinelPassword?: string; tls?: RedisTls }
+  | {
+      kind: 'sentinel';
+      sentinels: RedisAddress[];
+      name: string;
+      db: number;
+      auth: RedisAuth;
+      sentinelPassword?: string;
+      tls?: RedisTls;
+    }
   | { kind: 'cluster'; nodes: RedisAddress[]; auth: RedisAuth; tls?: RedisTls };
 
 export interface RedisTopologyProblem {
@@ -61,9 +69,9 @@ export function parseAddresses(list: string): RedisAddress[] | string {
 }
 
 /** `redis+sentinel://[user:pass@]h1:p1,h2:p2/<name>[/<db>]`; `rediss+sentinel://` adds TLS. */
-function parseSentinelUrl(url: string):
-  | { sentinels: RedisAddress[]; name: string; db: number; auth: RedisAuth; tls: boolean }
-  | string {
+function parseSentinelUrl(
+  url: string,
+): { sentinels: RedisAddress[]; name: string; db: number; auth: RedisAuth; tls: boolean } | string {
   const match = /^(rediss?)\+sentinel:\/\/(?:([^@/]*)@)?([^/]+)\/([^/]+)(?:\/(\d+))?\/?$/.exec(url);
   if (!match) return 'a sentinel URL must look like redis+sentinel://host:port,host:port/<name>[/<db>]';
   const sentinels = parseAddresses(match[3]!);
@@ -74,7 +82,13 @@ function parseSentinelUrl(url: string):
     if (user) auth.username = decodeURIComponent(user);
     if (rest.length > 0) auth.password = decodeURIComponent(rest.join(':'));
   }
-  return { sentinels, name: decodeURIComponent(match[4]!), db: Number(match[5] ?? 0), auth, tls: match[1] === 'rediss' };
+  return {
+    sentinels,
+    name: decodeURIComponent(match[4]!),
+    db: Number(match[5] ?? 0),
+    auth,
+    tls: match[1] === 'rediss',
+  };
 }
 
 /**

@@ -34,7 +34,13 @@ export const EnvSchema = Type.Object({
    * preference that offloads the primary at the cost of replication lag (docs/scaling.md).
    */
   MONGODB_CATALOG_READ_PREFERENCE: Type.Union(
-    ['primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest'].map((p) => Type.Literal(p)),
+    [
+      Type.Literal('primary'),
+      Type.Literal('primaryPreferred'),
+      Type.Literal('secondary'),
+      Type.Literal('secondaryPreferred'),
+      Type.Literal('nearest'),
+    ],
     { default: 'primary' },
   ),
   MONGODB_DB: Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9_-]+$', default: 'simple-shop' }),

@@ -56,7 +56,11 @@ export function tlsOptions(tls: RedisTls | undefined): ConnectionOptions | undef
  * retry strategy are the cluster's own. With TLS, node addresses are used as given instead of being
  * resolved to IPs first, so certificates issued for host names (managed Redis) still verify.
  */
-function clusterOptions(topology: Extract<RedisTopology, { kind: 'cluster' }>, role: RedisRole, name: string): ClusterOptions {
+function clusterOptions(
+  topology: Extract<RedisTopology, { kind: 'cluster' }>,
+  role: RedisRole,
+  name: string,
+): ClusterOptions {
   const {
     retryStrategy: nodeRetry,
     enableOfflineQueue,
@@ -99,9 +103,10 @@ export function createRedis(topology: RedisTopology | string, role: RedisRole, c
         ...(resolved.sentinelPassword ? { sentinelPassword: resolved.sentinelPassword } : {}),
         // Sentinels and data nodes share one TLS setting: a deployment that encrypts one encrypts both.
         ...(tls ? { tls, enableTLSForSentinelMode: true, sentinelTLS: tls } : {}),
-        // Listen for Sentinel's +switch-master and reconnect at once, instead of only noticing the
-        // failover when the old primary's connection breaks or turns read-only.
-        failoverDetector: true,
+        // Not ioredis' `failoverDetector`: when the primary has died, its +switch-master handler ends
+        // the connector while the client is already reconnecting, and the client then stays closed for
+        // good (seen in the Sentinel failover test). A dead primary breaks the connection anyway, and
+        // a demoted live one is caught by READONLY below.
         // A demoted primary answers writes with READONLY: reconnect (Sentinel names the new one).
         reconnectOnError: (error) => error.message.startsWith('READONLY'),
       });

@@ -93,7 +93,9 @@ describe('Redis Cluster (3 masters)', () => {
 
   it('keys without a shared hash tag cannot meet in one script on a cluster (so the tag is load-bearing)', async () => {
     const redis = await ready(client({ kind: 'cluster', nodes: cluster.nodes, auth: {} }));
-    await expect(redis.eval("return redis.call('GET', KEYS[2])", 2, 'topo:a:1', 'topo:b:2')).rejects.toThrow(/CROSSSLOT|same slot/);
+    await expect(redis.eval("return redis.call('GET', KEYS[2])", 2, 'topo:a:1', 'topo:b:2')).rejects.toThrow(
+      /CROSSSLOT|same slot/,
+    );
     await expect(
       redis.eval("return redis.call('GET', KEYS[2])", 2, '{topo:bull}:a:1', '{topo:bull}:b:2'),
     ).resolves.toBeNull();
@@ -115,7 +117,12 @@ describe('Redis Sentinel (primary, replica, 3 sentinels)', () => {
     expect(await redis.get('topo:sentinel')).toBe('yes');
     const port = await group.currentPrimaryPort();
     expect((redis as unknown as { stream: { remotePort: number } }).stream.remotePort).toBe(port);
-    await jobRoundTrip(redis, await ready(client({ kind: 'sentinel', sentinels: group.sentinels, name: group.name, db: 0, auth: {} }, 'worker')));
+    await jobRoundTrip(
+      redis,
+      await ready(
+        client({ kind: 'sentinel', sentinels: group.sentinels, name: group.name, db: 0, auth: {} }, 'worker'),
+      ),
+    );
   });
 });
 

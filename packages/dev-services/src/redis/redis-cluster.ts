@@ -41,27 +41,33 @@ export async function startRedisCluster(opts: { masters?: number; tls?: TlsFiles
         name: `redis cluster node ${i + 1}`,
         dir: dir.path,
         extraArgs: (p) => [
-          '--cluster-enabled', 'yes',
-          '--cluster-config-file', join(dir.path, `nodes-${p}.conf`),
-          '--cluster-port', String(busPort),
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir.path, `nodes-${p}.conf`),
+          '--cluster-port',
+          String(busPort),
           // Short, so a test that stops a node sees the cluster react in seconds, not 15 s.
-          '--cluster-node-timeout', '2000',
-          ...(opts.tls ? [...tlsServerArgs(opts.tls, tlsPort), '--tls-cluster', 'yes', '--tls-replication', 'yes'] : []),
+          '--cluster-node-timeout',
+          '2000',
+          ...(opts.tls
+            ? [...tlsServerArgs(opts.tls, tlsPort), '--tls-cluster', 'yes', '--tls-replication', 'yes']
+            : []),
         ],
       });
       procs.push(proc);
       ports.push(port);
       tlsPorts.push(tlsPort);
     }
-    await redisCli([
-      '--cluster', 'create',
-      ...ports.map((p) => `127.0.0.1:${p}`),
-      '--cluster-replicas', '0',
-      '--cluster-yes',
-    ], 60_000);
+    await redisCli(
+      ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+      60_000,
+    );
     await waitUntil('redis cluster state ok on every node', async () => {
       const infos = await Promise.all(ports.map((p) => redisCommand(p, ['CLUSTER', 'INFO'])));
-      return infos.every((info) => /cluster_state:ok/.test(info) && /cluster_known_nodes:(\d+)/.exec(info)?.[1] === String(masters));
+      return infos.every(
+        (info) => /cluster_state:ok/.test(info) && /cluster_known_nodes:(\d+)/.exec(info)?.[1] === String(masters),
+      );
     });
     const nodes = ports.map((port) => ({ host: '127.0.0.1', port }));
     const tlsNodes = opts.tls ? tlsPorts.map((port) => ({ host: '127.0.0.1', port })) : [];

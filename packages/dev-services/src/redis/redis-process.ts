@@ -77,5 +77,7 @@ export async function waitUntil(what: string, check: () => Promise<boolean>, tim
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`${what}: not reached within ${timeoutMs} ms${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+  throw new Error(
+    `${what}: not reached within ${timeoutMs} ms${lastError ? ` (last error: ${String(lastError)})` : ''}`,
+  );
 }

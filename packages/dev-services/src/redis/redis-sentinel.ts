@@ -26,6 +26,8 @@ export interface StartedRedisSentinelGroup {
   dataNodes: SentinelDataNode[];
   /** The plain port of the node the sentinels currently name as primary. */
   currentPrimaryPort(): Promise<number>;
+  /** The last output lines of every process of the group, for a failing test's report. */
+  logs(): string;
   stop(): Promise<void>;
 }
 
@@ -52,7 +54,11 @@ export async function startRedisSentinelGroup(opts: { tls?: TlsFiles } = {}): Pr
   };
   try {
     const primaryTls = await tlsArgs();
-    const primary = await spawnRedisProcess({ name: 'redis sentinel-group primary', dir: dir.path, extraArgs: () => primaryTls.args });
+    const primary = await spawnRedisProcess({
+      name: 'redis sentinel-group primary',
+      dir: dir.path,
+      extraArgs: () => primaryTls.args,
+    });
     procs.push(primary.proc);
     const replicaTls = await tlsArgs();
     const replica = await spawnRedisProcess({
@@ -60,7 +66,9 @@ export async function startRedisSentinelGroup(opts: { tls?: TlsFiles } = {}): Pr
       dir: dir.path,
       extraArgs: () => [
         ...replicaTls.args,
-        '--replicaof', '127.0.0.1', String(opts.tls ? primaryTls.port : primary.port),
+        '--replicaof',
+        '127.0.0.1',
+        String(opts.tls ? primaryTls.port : primary.port),
       ],
     });
     procs.push(replica.proc);
@@ -132,6 +140,7 @@ export async function startRedisSentinelGroup(opts: { tls?: TlsFiles } = {}): Pr
         if (!match) throw new Error(`sentinel names an unknown primary port ${announced}`);
         return match.port;
       },
+      logs: () => procs.map((p) => `--- ${p.name}\n${p.tail()}`).join('\n'),
       stop,
     };
   } catch (error) {

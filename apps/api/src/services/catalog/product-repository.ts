@@ -1,5 +1,5 @@
 import { ObjectId, type ProductDoc } from '@simple-shop/db';
-import type { Collection, Filter } from 'mongodb';
+import { ReadPreference, type Collection, type Filter, type ReadPreferenceMode } from 'mongodb';
 import { HttpError } from '../../lib/http-error';
 import { afterFilter, decodeCursor, encodeCursor, sortDocument, type ProductSort } from './cursor';
 import { prefixPatterns, searchTermsFor } from '@simple-shop/domain';
@@ -45,7 +45,15 @@ const notDeleted = { deletedAt: { $exists: false } } as const;
  * the `active_*` indexes serve.
  */
 export class ProductRepository {
-  constructor(private readonly products: Collection<ProductDoc>) {}
+  /** Where shopper reads that missed the cache go (MONGODB_CATALOG_READ_PREFERENCE); admin reads use the primary. */
+  private readonly shopperReads: { readPreference: ReadPreference };
+
+  constructor(
+    private readonly products: Collection<ProductDoc>,
+    catalogReadPreference: ReadPreferenceMode = 'primary',
+  ) {
+    this.shopperReads = { readPreference: ReadPreference.fromString(catalogReadPreference) };
+  }
 
   async create(input: ProductInput, now = new Date()): Promise<ProductDoc> {
     const doc: ProductDoc = {
@@ -120,13 +128,14 @@ export class ProductRepository {
     return this.products.findOne({ _id: id });
   }
 
+  /** Shopper reads (cache misses): may be served by a secondary, see MONGODB_CATALOG_READ_PREFERENCE. */
   async findByIds(ids: readonly ObjectId[]): Promise<ProductDoc[]> {
     if (ids.length === 0) return [];
     if (ids.length === 1) {
-      const doc = await this.products.findOne({ _id: ids[0] });
+      const doc = await this.products.findOne({ _id: ids[0] }, this.shopperReads);
       return doc ? [doc] : [];
     }
-    return this.products.find({ _id: { $in: [...ids] } }).toArray();
+    return this.products.find({ _id: { $in: [...ids] } }, this.shopperReads).toArray();
   }
 
   /** One page of active products in `sort` order, after `cursor`. */
@@ -146,7 +155,7 @@ export class ProductRepository {
     if (query.cursor !== undefined) clauses.push(afterFilter(query.sort, decodeCursor(query.cursor, query.sort)));
     const filter: Filter<ProductDoc> = clauses.length === 1 ? clauses[0]! : { $and: clauses };
     const docs = await this.products
-      .find(filter)
+      .find(filter, this.shopperReads)
       .sort(sortDocument(query.sort))
       .limit(query.limit + 1)
       .toArray();
