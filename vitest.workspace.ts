@@ -14,7 +14,7 @@ const shared = {
 };
 
 export default [
-  defineProject({ test: { ...shared, name: 'packages', root: '.', include: ['packages/*/src/**/*.test.ts', 'scripts/**/*.test.ts'] } }),
+  defineProject({ test: { ...shared, name: 'packages', root: '.', include: ['packages/*/src/**/*.test.ts'] } }),
   defineProject({ test: { ...shared, name: 'api', root: '.', include: ['apps/api/src/**/*.test.ts'] } }),
   defineProject({ test: { ...shared, name: 'worker', root: '.', include: ['apps/worker/src/**/*.test.ts'] } }),
   // Tests of the repository's own tooling (lint rules); no MongoDB or Redis, so no global setup.

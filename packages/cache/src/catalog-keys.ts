@@ -14,6 +14,8 @@ export function catalogKeys(keyPrefix: string) {
   const base = `{${keyPrefix}:catalog}`;
   return {
     generation: `${base}:gen`,
+    /** Bytes written back in the current TTL window (the write-back script checks it with the generation). */
+    budget: `${base}:budget`,
     product: (id: string) => `${base}:product:${id}`,
     pagePrefix: `${base}:page:`,
     page: (generation: string, hash: string) => `${base}:page:${generation}:${hash}`,

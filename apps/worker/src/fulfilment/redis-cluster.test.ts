@@ -4,7 +4,7 @@ import { bullPrefix, createRedis, waitForRedis, type Redis } from '@simple-shop/
 import { startStack, waitFor, type Stack } from '@simple-shop/testing';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, insertProduct, orderWithSession, productState } from './pipeline-test-support';
+import { api, insertProduct, orderWithSession, productState } from './pipeline.test-support';
 
 /**
  * The product on a 3-master Redis Cluster started here (REDIS_CLUSTER_NODES): two API processes and
@@ -49,7 +49,10 @@ describe('on a Redis Cluster', () => {
       async () => expect((await stack.database.collections.orders.findOne({ _id: orderId }))?.status).toBe('paid'),
       { timeoutMs: 20_000 },
     );
-    expect(await productState(stack, product._id)).toEqual({ stock: 2, held: 0 });
+    // The sold units leave the product's reservations just after the payment's transaction.
+    await waitFor(async () => expect(await productState(stack, product._id)).toEqual({ stock: 2, held: 0 }), {
+      timeoutMs: 10_000,
+    });
     await waitFor(async () => expect(stack.smtp.messages().filter((m) => m.to.includes(user.email))).toHaveLength(1), {
       timeoutMs: 15_000,
     });

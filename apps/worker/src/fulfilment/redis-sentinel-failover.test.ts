@@ -2,7 +2,7 @@ import { startRedisSentinelGroup, type StartedRedisSentinelGroup } from '@simple
 import { createRedis, waitForRedis, type Redis } from '@simple-shop/queue';
 import { startStack, waitFor, type Stack } from '@simple-shop/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertProduct, orderWithSession, productState } from './pipeline-test-support';
+import { insertProduct, orderWithSession, productState } from './pipeline.test-support';
 
 /**
  * Redis Sentinel failover under load: the API and worker reach Redis through three sentinels
@@ -116,7 +116,9 @@ describe('Redis Sentinel failover while events arrive', () => {
       },
       { timeoutMs: 30_000 },
     );
-    expect(await productState(stack, product._id)).toEqual({ stock: 20 - ORDERS, held: 0 });
+    await waitFor(async () => expect(await productState(stack, product._id)).toEqual({ stock: 20 - ORDERS, held: 0 }), {
+      timeoutMs: 10_000,
+    });
 
     // Reported, not asserted: wall-clock figures depend on the machine (docs/scaling.md records them).
     console.info(

@@ -22,7 +22,7 @@ import type { ProductDto } from '../../schemas/products';
  * serves the old price or stock.
  *
  * Budget: anyone can ask for many distinct pages (filters, cursors) and ids, and each answer would become a
- * key. Every write-back therefore counts its bytes against `<prefix>:catalog:budget`, a counter that lives
+ * key. Every write-back therefore counts its bytes against `{<prefix>:catalog}:budget`, a counter that lives
  * one TTL; once PRODUCT_CACHE_MAX_BYTES are written in a window, further misses are served from MongoDB
  * and not cached. Live cache data thus stays below twice the budget, whatever the traffic, and cannot
  * push the queues and rate limits that share this Redis (with `noeviction`) out of memory. A deployment
@@ -123,7 +123,7 @@ export class ProductCache {
     this.maxBytes = options.maxBytes;
     this.log = log;
     this.keys = catalogKeys(keyPrefix);
-    this.budgetKey = `${keyPrefix}:catalog:budget`;
+    this.budgetKey = this.keys.budget;
     this.outage = new OutageLog(log, {
       down: 'product cache unavailable: reading MongoDB until Redis answers',
       stillDown: 'product cache still unavailable',

@@ -3,7 +3,7 @@ import { testConfig, testDeps } from '@simple-shop/testing';
 import { MongoClient, type CommandStartedEvent, type ReadPreferenceMode } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProductRepository } from './product-repository';
-import { productDoc } from './test-fixtures';
+import { productDoc } from '../../products.test-support';
 
 /**
  * MONGODB_CATALOG_READ_PREFERENCE reaches the shopper reads (cache misses) and nothing else: the read
