@@ -1,6 +1,7 @@
 /**
  * `pnpm dev`: one command for a newcomer. Resolves MongoDB and Redis the same way the tests do
- * (env URL → testcontainers → mongodb-memory-server → jongodb; REDIS_URL → local → spawned),
+ * (env URL → testcontainers → mongodb-memory-server → jongodb; Sentinel/Cluster variables as given →
+ * REDIS_URL → local → spawned),
  * then runs the API and the worker with readable logs. Ctrl-C stops everything it started.
  */
 import { existsSync } from 'node:fs';
@@ -31,7 +32,8 @@ const env: NodeJS.ProcessEnv = {
   ...process.env,
   NODE_ENV: process.env.NODE_ENV ?? 'development',
   MONGODB_URI: mongo.uri,
-  REDIS_URL: redis.url,
+  // Empty when Sentinel or Cluster variables are set: those pass through from process.env as given.
+  ...(redis.url ? { REDIS_URL: redis.url } : {}),
   JWT_SECRET: process.env.JWT_SECRET ?? 'dev-only-jwt-secret-change-me-0123456789abcdef',
   CORS_ORIGINS: process.env.CORS_ORIGINS ?? 'http://localhost:3000,http://localhost:5173',
 };

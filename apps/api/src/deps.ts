@@ -1,4 +1,4 @@
-import type { Config } from '@simple-shop/config';
+import { describeRedisTopology, type Config } from '@simple-shop/config';
 import { connectDatabase, type Database } from '@simple-shop/db';
 import type { Logger } from '@simple-shop/observability';
 import { createStripeClient, type Stripe } from '@simple-shop/payments';
@@ -42,10 +42,11 @@ export async function createDependencies(config: Config, logger: Logger): Promis
     serverSelectionTimeoutMS: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
     maxStartupAttempts: Number.POSITIVE_INFINITY,
   });
-  const redis = createRedis(config.REDIS_URL, 'producer', `${config.serviceName}-api`);
+  logger.info({ redisTopology: config.redis.kind }, `Redis: ${describeRedisTopology(config.redis)}`);
+  const redis = createRedis(config.redis, 'producer', `${config.serviceName}-api`);
   // An unreachable Redis must not crash the process: ioredis keeps reconnecting with backoff, the
   // outage is logged once, and /health/deep reports it.
-  reportRedisAvailability(redis, logger, config.REDIS_URL);
+  reportRedisAvailability(redis, logger, describeRedisTopology(config.redis));
   if (!(await waitForRedis(redis, 2000)))
     logger.warn('Redis is not reachable yet; starting degraded (see /health/deep)');
   const cacheRedis = config.CACHE_REDIS_URL

@@ -1,4 +1,4 @@
-import type { Config } from '@simple-shop/config';
+import { describeRedisTopology, type Config } from '@simple-shop/config';
 import { connectDatabase, type Database } from '@simple-shop/db';
 import type { Logger } from '@simple-shop/observability';
 import { createStripeClient, type Stripe } from '@simple-shop/payments';
@@ -37,9 +37,10 @@ export async function createWorkerDependencies(config: Config, logger: Logger): 
     serverSelectionTimeoutMS: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
     maxStartupAttempts: Number.POSITIVE_INFINITY,
   });
-  const redis = createRedis(config.REDIS_URL, 'worker', `${config.serviceName}-worker`);
+  logger.info({ redisTopology: config.redis.kind }, `Redis: ${describeRedisTopology(config.redis)}`);
+  const redis = createRedis(config.redis, 'worker', `${config.serviceName}-worker`);
   // BullMQ workers wait through a Redis outage (ioredis reconnects with backoff); log it once, not per attempt.
-  reportRedisAvailability(redis, logger, config.REDIS_URL);
+  reportRedisAvailability(redis, logger, describeRedisTopology(config.redis));
   const cacheRedis = config.CACHE_REDIS_URL
     ? createRedis(config.CACHE_REDIS_URL, 'producer', `${config.serviceName}-worker-cache`)
     : undefined;

@@ -1,13 +1,21 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis as SingleRedis } from 'ioredis';
+
+/** Either ioredis client: a single server / Sentinel primary, or a Cluster. */
+type Redis = SingleRedis | Cluster;
 
 /**
  * The Redis layout of the product cache, shared by the API (which reads and fills it) and the
  * worker (which moves stock and must invalidate too). See apps/api/src/services/catalog/product-cache.ts.
  */
 export function catalogKeys(keyPrefix: string) {
-  const base = `${keyPrefix}:catalog`;
+  // One Cluster hash tag for the whole catalog: invalidation (MULTI), the conditional write-back and
+  // the page read (scripts) touch the generation together with product/page keys, which a Cluster
+  // allows only within one slot. The cost is that the catalog lives on one shard (docs/scaling.md).
+  const base = `{${keyPrefix}:catalog}`;
   return {
     generation: `${base}:gen`,
+    /** Bytes written back in the current TTL window (the write-back script checks it with the generation). */
+    budget: `${base}:budget`,
     product: (id: string) => `${base}:product:${id}`,
     pagePrefix: `${base}:page:`,
     page: (generation: string, hash: string) => `${base}:page:${generation}:${hash}`,

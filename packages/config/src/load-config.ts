@@ -1,5 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { productionSecretProblems } from './production-secrets';
+import { parseRedisTopology, type RedisTopology } from './redis-topology';
 import { EnvSchema, type Env } from './schema';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
@@ -16,6 +17,8 @@ export interface Config extends Env {
   serviceName: string;
   /** Parsed TRUST_PROXY, as Fastify's `trustProxy` takes it. */
   trustProxy: TrustProxy;
+  /** Parsed Redis topology (single, Sentinel or Cluster, TLS or not): see redis-topology.ts. */
+  redis: RedisTopology;
 }
 
 type RawEnv = Record<string, string | undefined>;
@@ -49,7 +52,13 @@ export function loadConfig(raw: RawEnv = process.env, defaults: RawEnv = {}): Co
   // Forms a schema pattern cannot check (addresses, CIDR prefixes) are checked here, named the same way.
   const trustProxy = parseTrustProxy(String(env.TRUST_PROXY));
   if ('error' in trustProxy) problems.push({ variable: 'TRUST_PROXY', message: trustProxy.error });
-  if (problems.length > 0 || 'error' in trustProxy) throw new ConfigError(problems);
+  const redis = parseRedisTopology({
+    ...(env as Record<string, unknown> as Record<string, string | undefined>),
+    REDIS_TLS: env.REDIS_TLS === undefined ? undefined : String(env.REDIS_TLS),
+  });
+  for (const problem of redis.problems)
+    if (!problems.some((p) => p.variable === problem.variable)) problems.push(problem);
+  if (problems.length > 0 || 'error' in trustProxy || !redis.topology) throw new ConfigError(problems);
   const parsed = env as Env;
   const secretProblems = productionSecretProblems(parsed);
   if (secretProblems.length > 0) throw new ConfigError(secretProblems);
@@ -60,6 +69,7 @@ export function loadConfig(raw: RawEnv = process.env, defaults: RawEnv = {}): Co
       .filter(Boolean),
     serviceName: parsed.SERVICE_NAME ?? 'simple-shop',
     trustProxy: trustProxy.value,
+    redis: redis.topology,
   };
 }
 

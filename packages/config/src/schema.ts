@@ -29,13 +29,41 @@ export const EnvSchema = Type.Object({
 
   // Data stores
   MONGODB_URI: Url,
+  /**
+   * Where catalog reads that miss the cache go: 'primary' (default, never stale) or a secondary
+   * preference that offloads the primary at the cost of replication lag (docs/scaling.md).
+   */
+  MONGODB_CATALOG_READ_PREFERENCE: Type.Union(
+    [
+      Type.Literal('primary'),
+      Type.Literal('primaryPreferred'),
+      Type.Literal('secondary'),
+      Type.Literal('secondaryPreferred'),
+      Type.Literal('nearest'),
+    ],
+    { default: 'primary' },
+  ),
   MONGODB_DB: Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9_-]+$', default: 'simple-shop' }),
   /**
    * How long an operation waits for a primary before failing (the API then answers 503). A replica-set
    * election takes ~10-12 s, so production keeps this >= 30 s; tests set it short to see the 503 quickly.
    */
   MONGODB_SERVER_SELECTION_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 300_000, default: 30_000 }),
-  REDIS_URL: Url,
+  /** Single server (redis:// or rediss://) or a redis+sentinel:// URL; see redis-topology.ts. */
+  REDIS_URL: Type.Optional(Url),
+  /** Redis Cluster seed nodes, host:port,host:port (wins over REDIS_URL and Sentinel). */
+  REDIS_CLUSTER_NODES: Type.Optional(Type.String()),
+  /** Sentinel addresses, host:port,host:port, with the monitored group's name. */
+  REDIS_SENTINELS: Type.Optional(Type.String()),
+  REDIS_SENTINEL_NAME: Type.Optional(Type.String({ minLength: 1 })),
+  REDIS_SENTINEL_PASSWORD: Type.Optional(Type.String()),
+  /** Credentials for Sentinel/Cluster data nodes (a single server takes them in REDIS_URL). */
+  REDIS_USERNAME: Type.Optional(Type.String()),
+  REDIS_PASSWORD: Type.Optional(Type.String()),
+  /** TLS for every topology (a rediss:// URL turns it on too), with a CA file and server name. */
+  REDIS_TLS: Type.Optional(Type.Boolean()),
+  REDIS_TLS_CA_FILE: Type.Optional(Type.String()),
+  REDIS_TLS_SERVERNAME: Type.Optional(Type.String()),
   REDIS_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_:.-]+$', default: 'shop' }),
   /** Optional separate Redis (maxmemory-policy allkeys-lru) for the product cache; unset = REDIS_URL. */
   CACHE_REDIS_URL: Type.Optional(Url),

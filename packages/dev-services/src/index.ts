@@ -14,3 +14,8 @@ export { freePort } from './free-port';
 export { redactUri } from './uri';
 export { trackChildProcess, signalChild, onLines, type ExitInfo } from './child-process';
 export type { LogFn } from './log';
+export { startRedisCluster, type StartedRedisCluster } from './redis/redis-cluster';
+export { startRedisSentinelGroup, type StartedRedisSentinelGroup, type SentinelDataNode } from './redis/redis-sentinel';
+export { createTestCertificates, tlsServerArgs, type TlsFiles } from './redis/tls-certificates';
+export { spawnRedisProcess, scratchDir, waitUntil } from './redis/redis-process';
+export { redisCommand } from './redis/redis-cli';

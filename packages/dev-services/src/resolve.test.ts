@@ -55,6 +55,19 @@ describe('resolveRedis', () => {
     await resolved.stop();
   });
 
+  it('leaves Sentinel and Cluster variables to the processes: nothing resolved or started', async () => {
+    for (const env of [
+      { REDIS_CLUSTER_NODES: '127.0.0.1:7001,127.0.0.1:7002' },
+      { REDIS_SENTINELS: '127.0.0.1:26379', REDIS_SENTINEL_NAME: 'shop' },
+    ]) {
+      const lines: string[] = [];
+      const resolved = await resolveRedis({ env, log: (l) => lines.push(l) });
+      expect(resolved.kind).toBe('env');
+      expect(resolved.url).toBe('');
+      expect(lines.join('\n')).toMatch(/as given.*no local Redis/);
+    }
+  });
+
   it("uses the local Redis at 127.0.0.1:6379 as 'local', else spawns one", async () => {
     const localUp = (await pingRedis('127.0.0.1', 6379)).ok;
     const resolved = await resolveRedis({ env: { PATH: process.env.PATH }, log: () => undefined });

@@ -7,7 +7,7 @@ interface CommandEmitter {
 
 /** The minimum of an ioredis client: every command, pipelined or not, goes through sendCommand. */
 interface RedisLike {
-  sendCommand(command: { name: string }, stream?: unknown): unknown;
+  sendCommand(command: { name: string }, ...rest: unknown[]): unknown;
 }
 
 /**
@@ -36,9 +36,10 @@ export function createDatastoreMetrics(registry: Registry) {
     },
     watchRedis(redis: RedisLike): void {
       const send = redis.sendCommand.bind(redis);
-      redis.sendCommand = (command, stream) => {
+      // Every argument is passed on: a Cluster client's sendCommand takes the target node as a third.
+      redis.sendCommand = (command, ...rest) => {
         redisCommands.inc({ command: command.name });
-        return send(command, stream);
+        return send(command, ...rest);
       };
     },
   };

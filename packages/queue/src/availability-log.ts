@@ -13,7 +13,8 @@ export function redactRedisUrl(url: string): string {
     if (parsed.password) parsed.password = '***';
     return parsed.toString();
   } catch {
-    return '(unparseable Redis URL)';
+    // Not a URL: a topology description (Sentinel, Cluster), which never holds a password.
+    return url.includes('://') ? '(unparseable Redis URL)' : url;
   }
 }
 

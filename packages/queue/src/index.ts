@@ -1,4 +1,12 @@
-export { createRedis, redisOptions, bullPrefix, waitForRedis, type Redis, type RedisRole } from './connection';
+export {
+  createRedis,
+  redisOptions,
+  tlsOptions,
+  bullPrefix,
+  waitForRedis,
+  type Redis,
+  type RedisRole,
+} from './connection';
 export {
   EmailPayload,
   MaintenancePayload,

@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { Redis } from './connection';
 import type { AppQueues } from './queues';
 
 /** How long shutdown waits for a half-open connection attempt to end; a connect timeout bounds it anyway. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from '@simple-shop/queue';
 
 type Args = (string | number)[];
 type ScriptCommand = (numberOfKeys: number, ...keysAndArgs: Args) => Promise<unknown>;

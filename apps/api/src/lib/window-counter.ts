@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from '@simple-shop/queue';
 import { OutageLog, type OutageLogger } from './outage-log';
 import { redisScript, type RedisScript } from './redis-script';
 

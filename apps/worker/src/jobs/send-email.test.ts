@@ -39,7 +39,7 @@ const mailers: Mailer[] = [];
 beforeAll(async () => {
   config = loadConfig(env);
   database = await connectDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, appName: 'send-email-test' });
-  redis = createRedis(config.REDIS_URL, 'worker', 'send-email-test');
+  redis = createRedis(config.redis, 'worker', 'send-email-test');
 });
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.close()));

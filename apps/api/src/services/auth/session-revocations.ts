@@ -35,11 +35,9 @@ export function createSessionRevocations(options: {
     async revoke(sessionIds, log) {
       if (sessionIds.length === 0) return;
       try {
-        const pipeline = redis.pipeline();
-        for (const id of sessionIds) pipeline.set(keyOf(id), '1', 'EX', ttl);
-        const replies = await pipeline.exec();
-        const failed = replies?.find(([error]) => error)?.[0];
-        if (failed) throw failed;
+        // One command per key, not one pipeline: on a Redis Cluster the keys live in different slots,
+        // which a pipeline may not span; the client's auto-pipelining still batches them per node.
+        await Promise.all(sessionIds.map((id) => redis.set(keyOf(id), '1', 'EX', ttl)));
       } catch (error) {
         log.warn(
           { err: error, sessions: sessionIds.length },

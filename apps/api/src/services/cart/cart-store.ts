@@ -1,5 +1,5 @@
 import { ObjectId, type CartDoc } from '@simple-shop/db';
-import type { Redis } from 'ioredis';
+import type { Redis } from '@simple-shop/queue';
 import type { Collection } from 'mongodb';
 import { HttpError } from '../../lib/http-error';
 import { OutageLog } from '../../lib/outage-log';

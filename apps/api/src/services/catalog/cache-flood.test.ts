@@ -1,4 +1,5 @@
 import { startRedisServer, type StartedRedisServer } from '@simple-shop/dev-services';
+import { catalogKeys } from '@simple-shop/cache';
 import { createRedis, type Redis } from '@simple-shop/queue';
 import { testDeps } from '@simple-shop/testing';
 import type { FastifyInstance } from 'fastify';
@@ -78,7 +79,7 @@ describe('flooding the product cache with list variants', () => {
   }, 120_000);
 
   it('serves pages beyond the byte budget from MongoDB, uncached, and caches again within budget', async () => {
-    const keys = await admin.keys('*:catalog:page:*');
+    const keys = await admin.keys('*:catalog}:page:*');
     const sizes = await Promise.all(keys.map((key) => admin.strlen(key)));
     const cachedBytes = sizes.reduce((a, b) => a + b, 0);
     expect(cachedBytes).toBeGreaterThan(0);
@@ -93,8 +94,8 @@ describe('flooding the product cache with list variants', () => {
       await insertProducts(separate.deps.database, [productDoc()]);
       expect((await separate.inject({ method: 'GET', url: '/api/products?limit=7' })).statusCode).toBe(200);
       const prefix = separate.deps.config.REDIS_KEY_PREFIX;
-      expect(await admin.keys(`${prefix}:catalog:page:*`)).toHaveLength(1);
-      expect(await separate.deps.redis.keys(`${prefix}:catalog:page:*`)).toHaveLength(0);
+      expect(await admin.keys(`${catalogKeys(prefix).pagePrefix}*`)).toHaveLength(1);
+      expect(await separate.deps.redis.keys(`${catalogKeys(prefix).pagePrefix}*`)).toHaveLength(0);
     } finally {
       await separate.close();
     }

@@ -16,7 +16,7 @@ export function catalogFor(deps: CatalogDeps, log: CacheLogger = silent): Catalo
   let service = services.get(deps.redis);
   if (!service) {
     service = new CatalogService(
-      new ProductRepository(deps.database.collections.products),
+      new ProductRepository(deps.database.collections.products, deps.config.MONGODB_CATALOG_READ_PREFERENCE),
       new ProductCache(deps.cacheRedis ?? deps.redis, {
         keyPrefix: deps.config.REDIS_KEY_PREFIX,
         ttlSeconds: deps.config.PRODUCT_CACHE_TTL_SECONDS,

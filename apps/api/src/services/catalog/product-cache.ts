@@ -1,6 +1,6 @@
 import { catalogKeys, invalidateProducts } from '@simple-shop/cache';
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Redis } from '@simple-shop/queue';
 import { OutageLog } from '../../lib/outage-log';
 import { redisScript, type RedisScript } from '../../lib/redis-script';
 import type { ProductDto } from '../../schemas/products';
@@ -8,10 +8,10 @@ import type { ProductDto } from '../../schemas/products';
 /**
  * The Redis tier of product reads. MongoDB is the durable source; Redis holds copies:
  *
- * - `<prefix>:catalog:product:<id>` — one product (any state, so carts can name a deleted one), or
+ * - `{<prefix>:catalog}:product:<id>` — one product (any state, so carts can name a deleted one), or
  *   `null` for an id that does not exist;
- * - `<prefix>:catalog:page:<generation>:<hash>` — one list/search page (DTOs + nextCursor);
- * - `<prefix>:catalog:gen` — the catalog generation, bumped by every catalog write.
+ * - `{<prefix>:catalog}:page:<generation>:<hash>` — one list/search page (DTOs + nextCursor);
+ * - `{<prefix>:catalog}:gen` — the catalog generation, bumped by every catalog write.
  *
  * Invalidation: every write to a product (admin edits, and stock moved by orders) calls
  * `invalidateProducts`, which bumps the generation and deletes the products' keys in one MULTI.
@@ -22,7 +22,7 @@ import type { ProductDto } from '../../schemas/products';
  * serves the old price or stock.
  *
  * Budget: anyone can ask for many distinct pages (filters, cursors) and ids, and each answer would become a
- * key. Every write-back therefore counts its bytes against `<prefix>:catalog:budget`, a counter that lives
+ * key. Every write-back therefore counts its bytes against `{<prefix>:catalog}:budget`, a counter that lives
  * one TTL; once PRODUCT_CACHE_MAX_BYTES are written in a window, further misses are served from MongoDB
  * and not cached. Live cache data thus stays below twice the budget, whatever the traffic, and cannot
  * push the queues and rate limits that share this Redis (with `noeviction`) out of memory. A deployment
@@ -123,7 +123,7 @@ export class ProductCache {
     this.maxBytes = options.maxBytes;
     this.log = log;
     this.keys = catalogKeys(keyPrefix);
-    this.budgetKey = `${keyPrefix}:catalog:budget`;
+    this.budgetKey = this.keys.budget;
     this.outage = new OutageLog(log, {
       down: 'product cache unavailable: reading MongoDB until Redis answers',
       stillDown: 'product cache still unavailable',

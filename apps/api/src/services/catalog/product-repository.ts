@@ -1,5 +1,5 @@
 import { ObjectId, type ProductDoc } from '@simple-shop/db';
-import type { Collection, Filter } from 'mongodb';
+import { ReadPreference, type Collection, type Filter, type ReadPreferenceMode } from 'mongodb';
 import { HttpError } from '../../lib/http-error';
 import { afterFilter, decodeCursor, encodeCursor, sortDocument, type ProductSort } from './cursor';
 import { prefixPatterns, searchTermsFor } from '@simple-shop/domain';
@@ -46,7 +46,15 @@ const notDeleted = { deletedAt: { $exists: false } } as const;
  * the `active_*` indexes serve.
  */
 export class ProductRepository {
-  constructor(private readonly products: Collection<ProductDoc>) {}
+  /** Where shopper reads that missed the cache go (MONGODB_CATALOG_READ_PREFERENCE); admin reads use the primary. */
+  private readonly shopperReads: { readPreference: ReadPreference };
+
+  constructor(
+    private readonly products: Collection<ProductDoc>,
+    catalogReadPreference: ReadPreferenceMode = 'primary',
+  ) {
+    this.shopperReads = { readPreference: ReadPreference.fromString(catalogReadPreference) };
+  }
 
   async create(input: ProductInput, now = new Date()): Promise<ProductDoc> {
     const doc: ProductDoc = {
@@ -121,13 +129,14 @@ export class ProductRepository {
     return this.products.findOne<ProductView>({ _id: id }, { projection });
   }
 
+  /** Shopper reads (cache misses): may be served by a secondary, see MONGODB_CATALOG_READ_PREFERENCE. */
   async findByIds(ids: readonly ObjectId[]): Promise<ProductView[]> {
     if (ids.length === 0) return [];
     if (ids.length === 1) {
-      const doc = await this.products.findOne<ProductView>({ _id: ids[0] }, { projection });
+      const doc = await this.products.findOne<ProductView>({ _id: ids[0] }, { projection, ...this.shopperReads });
       return doc ? [doc] : [];
     }
-    return this.products.find<ProductView>({ _id: { $in: [...ids] } }, { projection }).toArray();
+    return this.products.find<ProductView>({ _id: { $in: [...ids] } }, { projection, ...this.shopperReads }).toArray();
   }
 
   /** One page of active products in `sort` order, after `cursor`. */
@@ -147,7 +156,7 @@ export class ProductRepository {
     if (query.cursor !== undefined) clauses.push(afterFilter(query.sort, decodeCursor(query.cursor, query.sort)));
     const filter: Filter<ProductDoc> = clauses.length === 1 ? clauses[0]! : { $and: clauses };
     const docs = await this.products
-      .find<ProductView>(filter, { projection })
+      .find<ProductView>(filter, { projection, ...this.shopperReads })
       .sort(sortDocument(query.sort))
       .limit(query.limit + 1)
       .toArray();
