@@ -178,7 +178,7 @@ async function payTenOrdersThroughBothApis(products: 'a product per order' | 'on
     return orders.map((o) => ({ id: o.product._id, stock: 10 - o.quantity, held: o.quantity }));
   };
   for (const { id, stock, held } of await expectedStock()) {
-    expect(await productState(stack, id)).toEqual({ stock, held });
+    await waitFor(async () => expect(await productState(stack, id)).toEqual({ stock, held }));
   }
 
   // Pay: Stripe (the simulator) delivers each event to one replica while the same signed event is
@@ -235,7 +235,7 @@ async function payTenOrdersThroughBothApis(products: 'a product per order' | 'on
   }
   expect(await webhookEvents.countDocuments({ _id: { $in: eventIds }, status: 'processed' })).toBe(10);
   for (const { id, stock } of await expectedStock()) {
-    expect(await productState(stack, id)).toEqual({ stock, held: 0 });
+    await waitFor(async () => expect(await productState(stack, id)).toEqual({ stock, held: 0 }));
   }
 
   // The metrics agree: across the two APIs each event was accepted once and refused as a duplicate once;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from './connection';
 
 export interface AvailabilityLogger {
   warn(obj: object, msg: string): void;

@@ -27,11 +27,11 @@ describe('a paid checkout', () => {
   it('marks the order paid, consumes the stock once and sends one confirmation email', async () => {
     const product = await insertProduct(stack, { stock: 5, price: 1500 });
     const { user, orderId, sessionId } = await orderWithSession(stack, product, 2);
-    expect(await productState(stack, product._id)).toEqual({ stock: 3, held: 2 });
+    await waitFor(async () => expect(await productState(stack, product._id)).toEqual({ stock: 3, held: 2 }));
 
     await stack.sim.pay(sessionId);
     await waitFor(async () => expect((await order(orderId))?.status).toBe('paid'), { timeoutMs: 15_000 });
-    expect(await productState(stack, product._id)).toEqual({ stock: 3, held: 0 });
+    await waitFor(async () => expect(await productState(stack, product._id)).toEqual({ stock: 3, held: 0 }));
     const payment = await stack.database.collections.payments.findOne({ sessionId });
     expect(payment).toMatchObject({ status: 'succeeded', amount: 3000, currency: 'usd' });
     expect(payment?.paymentIntentId).toMatch(/^pi_/);
@@ -69,7 +69,7 @@ describe('duplicates and reordering', () => {
     await stack.sim.resendEvent(event.id);
     await stack.sim.waitForDeliveries();
     await new Promise((r) => setTimeout(r, 500));
-    expect(await productState(stack, product._id)).toEqual({ stock: 2, held: 0 });
+    await waitFor(async () => expect(await productState(stack, product._id)).toEqual({ stock: 2, held: 0 }));
     expect(mailsTo(user.email)).toHaveLength(1);
     expect((await order(orderId))?.history.filter((h) => h.status === 'paid')).toHaveLength(1);
   });
@@ -98,7 +98,7 @@ describe('duplicates and reordering', () => {
       { timeoutMs: 10_000 },
     );
     await waitFor(async () => expect(mailsTo(user.email)).toHaveLength(1), { timeoutMs: 10_000 });
-    expect(await productState(stack, product._id)).toEqual({ stock: 2, held: 0 });
+    await waitFor(async () => expect(await productState(stack, product._id)).toEqual({ stock: 2, held: 0 }));
   });
 
   it('expired after completed leaves the order paid', async () => {
@@ -130,7 +130,7 @@ describe('duplicates and reordering', () => {
       { timeoutMs: 10_000 },
     );
     expect((await order(orderId))?.status).toBe('paid');
-    expect(await productState(stack, product._id)).toEqual({ stock: 2, held: 0 });
+    await waitFor(async () => expect(await productState(stack, product._id)).toEqual({ stock: 2, held: 0 }));
   });
 });
 
@@ -196,7 +196,7 @@ describe('paid but out of stock', () => {
     const refunds = stack.sim.refunds().filter((r) => r.payment_intent === (typeof pi === 'string' ? pi : pi?.id));
     expect(refunds).toHaveLength(1);
     expect(mailsTo(user.email)[0]!.subject).toMatch(/refunded/);
-    expect(await productState(stack, product._id)).toEqual({ stock: 0, held: 0 });
+    await waitFor(async () => expect(await productState(stack, product._id)).toEqual({ stock: 0, held: 0 }));
   });
 });
 
@@ -215,6 +215,6 @@ describe('session expiry through Stripe', () => {
       timeoutMs: 10_000,
     });
     await new Promise((r) => setTimeout(r, 500));
-    expect(await productState(stack, product._id)).toEqual({ stock: 6, held: 0 });
+    await waitFor(async () => expect(await productState(stack, product._id)).toEqual({ stock: 6, held: 0 }));
   });
 });
