@@ -15,6 +15,16 @@
 #
 #   --smoke         also infra/scripts/smoke-prod-bundle.sh: the images' production layout (pnpm deploy --prod +
 #                   dist/) run as uid 1000 on a read-only root filesystem, probed, then stopped with SIGTERM
+#   --images        also builds the real images with podman, offline (infra/containers/build-base-images.sh
+#                   --node-only, build-app-images.sh) and checks them (check-images.sh: contents, uid 1000,
+#                   read-only root, HEALTHCHECK, SIGTERM), and renders the production overlay with the local image
+#                   references to check the pods fit them (check-k8s.sh). CI runs this form.
+#   --stack         --images, plus every local service image and the compose stack for real
+#                   (infra/containers/stack.sh: 2 APIs, 2 workers, nginx, Redis, the MongoDB stand-in, MailDev,
+#                   the Stripe simulator; a purchase journey through nginx; `down` drains in-flight work).
+#                   Installs podman, podman-compose, debootstrap and runc from Debian when missing; uses its own
+#                   containers.conf (infra/containers/containers.conf), removes every container it starts and
+#                   keeps the images as a cache (reused only when built from the same recipe).
 #
 # Missing tools are installed from Debian (prometheus -> promtool, yamllint, nginx-light, kubernetes-client,
 # bubblewrap). Idempotent; ~6 s when the tools are there (+ ~12 s with --smoke). Runs every check, then exits 1
@@ -34,6 +44,7 @@ run() { # run <label> <command...>: records a failure instead of stopping
   if ! "$@"; then
     failures+=("$label")
     printf '    FAILED: %s\n' "$label"
+    return 1
   fi
 }
 
@@ -44,7 +55,16 @@ command -v yamllint >/dev/null 2>&1 || missing+=(yamllint)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
 SMOKE=false
-[ "${1:-}" = --smoke ] && SMOKE=true
+IMAGES=false
+STACK=false
+for arg in "$@"; do
+  case $arg in
+    --smoke) SMOKE=true ;;
+    --images) IMAGES=true ;;
+    --stack) IMAGES=true STACK=true ;;
+    *) echo "unknown argument $arg (use --smoke, --images, --stack)"; exit 2 ;;
+  esac
+done
 $SMOKE && { command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap); }
 if [ ${#missing[@]} -gt 0 ]; then
   step "installing from Debian: ${missing[*]}"
@@ -118,6 +138,30 @@ run validate-workflows bash infra/scripts/validate-workflows.sh # .github/workfl
 if $SMOKE; then
   step "production bundle smoke test"
   run "smoke-prod-bundle" bash infra/scripts/smoke-prod-bundle.sh
+fi
+
+# --- container images and the compose stack (podman) ------------------------------------------------------
+timed() { # timed <label> <command...>: run, and print how long it took
+  local started=$SECONDS status=0
+  run "$@" || status=1
+  echo "    ($1: $((SECONDS - started)) s)"
+  return $status
+}
+if $IMAGES; then
+  step "container images (podman, offline)"
+  if $STACK; then
+    timed "base images" bash infra/containers/build-base-images.sh
+  else
+    timed "base images" bash infra/containers/build-base-images.sh --node-only
+  fi
+  if timed "app images" bash infra/containers/build-app-images.sh; then
+    timed "image checks" bash infra/containers/check-images.sh
+    timed "k8s manifests vs images" bash infra/containers/check-k8s.sh
+  fi
+fi
+if $STACK; then
+  step "compose stack (podman-compose) and purchase journey"
+  timed "compose stack" bash infra/containers/stack.sh
 fi
 
 echo

@@ -6,7 +6,8 @@
 #   localhost/simple-shop-worker:local   the worker runtime stage
 #   localhost/simple-shop-build:local    the API's `build` stage: the workspace with dev dependencies, which
 #                                        compose's dev profile runs the Stripe simulator from (and the seed)
-# podman reads <Dockerfile>.dockerignore only through --ignorefile (BuildKit finds it by name). The pnpm store is
+# podman reads <Dockerfile>.dockerignore only through --ignorefile (BuildKit finds it by name), and keeps
+# HEALTHCHECK only in the docker image format (OCI has no field for it). The pnpm store is
 # a build cache mount, so a rebuild after a source change skips the downloads. Run build-base-images.sh first.
 # Usage: bash infra/containers/build-app-images.sh
 set -euo pipefail
@@ -22,7 +23,7 @@ build() { # build <app> <image> <log name> [podman build args...]
   shift 3
   started=$(now)
   # shellcheck disable=SC2046 # word splitting intended: zero or two --volume arguments
-  podman build --pull=never --build-arg "NODE_IMAGE=$NODE_IMAGE" $(registry_trust_args "$LOGS") \
+  podman build --format docker --pull=never --build-arg "NODE_IMAGE=$NODE_IMAGE" $(registry_trust_args "$LOGS") \
     --ignorefile "infra/docker/$app.Dockerfile.dockerignore" -f "infra/docker/$app.Dockerfile" \
     -t "$image" "$@" . >"$log" 2>&1 ||
     { tail -40 "$log"; die "podman build of $image (log: $log)"; }

@@ -12,17 +12,20 @@
 #
 # An image is reused when it exists with the label of the same recipe (its Containerfile and pinned versions),
 # so a second run takes seconds; --rebuild builds everything again (e.g. for Debian security updates).
-# Usage: bash infra/containers/build-base-images.sh [--all] [--rebuild]     (~4 min from nothing, 2 cores)
+# Usage: bash infra/containers/build-base-images.sh [--node-only | --all] [--rebuild]
+#   --node-only: only the Debian and Node bases (what the app images need); --all: also Prometheus.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 ALL=false
+NODE_ONLY=false
 REBUILD=false
 for arg in "$@"; do
   case $arg in
     --all) ALL=true ;;
+    --node-only) NODE_ONLY=true ;;
     --rebuild) REBUILD=true ;;
-    *) die "unknown argument $arg (use --all, --rebuild)" ;;
+    *) die "unknown argument $arg (use --all, --node-only, --rebuild)" ;;
   esac
 done
 
@@ -35,6 +38,8 @@ BOOKWORM_RECIPE=$(echo "debootstrap minbase bookworm v1" | sha256sum | cut -c1-1
 fresh() { # fresh <image> <recipe>: true when the image exists and was built from that recipe
   ! $REBUILD && [ "$(image_recipe "$1")" = "$2" ]
 }
+# Images built here are in docker format: OCI has no HEALTHCHECK. Part of the recipe of those that have one.
+FORMAT=docker
 
 # build <image> <recipe> <Containerfile> <context> [build args...]
 build() {
@@ -42,7 +47,7 @@ build() {
   shift 4
   local started
   started=$(now)
-  podman build --quiet --pull=never --layers=false --label "org.simple-shop.recipe=$recipe" \
+  podman build --quiet --format "$FORMAT" --pull=never --layers=false --label "org.simple-shop.recipe=$recipe" \
     --build-arg "BASE_IMAGE=$BOOKWORM_IMAGE" --build-arg "NODE_IMAGE=$NODE_IMAGE" "$@" \
     -f "$file" -t "$image" "$context" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; die "building $image"; }
   podman image exists "$image" || { cat "$WORK/build.log"; die "building $image: no image"; }
@@ -107,6 +112,9 @@ else
   rm -rf "$WORK/node-ctx"
 fi
 
+# The app images need nothing more (infra/validate.sh --images).
+$NODE_ONLY && exit 0
+
 # --- services from Debian ------------------------------------------------------------------------------------
 debian_service() { # debian_service <image> <Containerfile> [extra context files...]
   local image=$1 file=$2
@@ -124,7 +132,7 @@ debian_service "$NGINX_IMAGE" "$IMAGES/nginx.Containerfile" "$IMAGES/nginx-entry
 
 # --- the MongoDB stand-in -------------------------------------------------------------------------------------
 JONGODB_INTEGRITY='sha512-IYOsw016/gCOMRt2rd8RZ8PY4Cd33LmrOe7ntKVtpNQdRkkPkAMkn3D7rihb4jSs7zOECvzRZp8eHs7vlabvQQ=='
-jongodb_recipe=$(echo "$JONGODB_VERSION $JONGODB_INTEGRITY $BOOKWORM_RECIPE" |
+jongodb_recipe=$(echo "$FORMAT $JONGODB_VERSION $JONGODB_INTEGRITY $BOOKWORM_RECIPE" |
   cat - "$IMAGES/jongodb.Containerfile" "$IMAGES/jongodb-entrypoint.sh" "$IMAGES/mongosh-healthcheck.sh" | sha256sum | cut -c1-16)
 if fresh "$JONGODB_IMAGE" "$jongodb_recipe"; then
   say "$JONGODB_IMAGE is up to date"
@@ -139,7 +147,7 @@ say "$JONGODB_IMAGE is a STAND-IN for MongoDB (in memory, transactions not isola
 
 # --- MailDev (the dev profile's inbox) ------------------------------------------------------------------------
 MAILDEV_INTEGRITY='sha512-uNSJ4LpiNfCMw5KpWAM5x1UgOyG3ngeNwzBqw4/Wl18ECkJDyXBYpTH44HCG8LqAOFLkUiLl/1Ah5lrQhv3GzQ=='
-maildev_recipe=$(echo "$MAILDEV_VERSION $MAILDEV_INTEGRITY $node_recipe" | cat - "$IMAGES/maildev.Containerfile" |
+maildev_recipe=$(echo "$FORMAT $MAILDEV_VERSION $MAILDEV_INTEGRITY $node_recipe" | cat - "$IMAGES/maildev.Containerfile" |
   sha256sum | cut -c1-16)
 if fresh "$MAILDEV_IMAGE" "$maildev_recipe"; then
   say "$MAILDEV_IMAGE is up to date"

@@ -50,7 +50,7 @@ ensure_container_tools() {
 }
 
 # The recipe hash stored as a label: a cached image is reused only when it was built from the same recipe.
-recipe_hash() { cat "$@" | sha256sum | cut -c1-16; }
+
 image_recipe() { podman image inspect --format '{{ index .Labels "org.simple-shop.recipe" }}' "$1" 2>/dev/null || true; }
 
 # Build steps that fetch from the npm registry (npm, pnpm) trust what the host trusts: where the host's network

@@ -30,14 +30,16 @@ RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm fetch --frozen-lock
 FROM deps AS build
 COPY . .
 # `deploy --legacy`: pnpm 10's default deploy needs inject-workspace-packages; the apps bundle the workspace
-# packages anyway, so only their npm dependencies matter. `--prefer-offline`, not `--offline`: the legacy deploy
+# packages anyway, so only their npm dependencies matter, and the workspace packages deploy copies (TypeScript
+# sources nothing imports at run time) are removed. `--prefer-offline`, not `--offline`: the legacy deploy
 # re-resolves versions, which needs registry metadata that `pnpm fetch` (tarballs only) does not cache.
 ENV npm_config_build_from_source=true
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install --frozen-lockfile --offline --store-dir /pnpm/store \
     && pnpm --filter @simple-shop/api build \
     && pnpm --filter @simple-shop/api deploy --prod --legacy --prefer-offline --store-dir /pnpm/store /out \
     && test -f /out/node_modules/.pnpm/argon2@*/node_modules/argon2/build/Release/argon2.node \
-    && node -e "require('/out/node_modules/argon2')"
+    && node -e "require('/out/node_modules/argon2')" \
+    && rm -rf /out/node_modules/@simple-shop /out/node_modules/.pnpm/@simple-shop+*
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \

@@ -30,12 +30,14 @@ RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm fetch --frozen-lock
 FROM deps AS build
 COPY . .
 # `deploy --legacy`: pnpm 10's default deploy needs inject-workspace-packages; the apps bundle the workspace
-# packages anyway, so only their npm dependencies matter. `--prefer-offline`, not `--offline`: the legacy deploy
+# packages anyway, so only their npm dependencies matter, and the workspace packages deploy copies (TypeScript
+# sources nothing imports at run time) are removed. `--prefer-offline`, not `--offline`: the legacy deploy
 # re-resolves versions, which needs registry metadata that `pnpm fetch` (tarballs only) does not cache.
 ENV npm_config_build_from_source=true
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install --frozen-lockfile --offline --store-dir /pnpm/store \
     && pnpm --filter @simple-shop/worker build \
-    && pnpm --filter @simple-shop/worker deploy --prod --legacy --prefer-offline --store-dir /pnpm/store /out
+    && pnpm --filter @simple-shop/worker deploy --prod --legacy --prefer-offline --store-dir /pnpm/store /out \
+    && rm -rf /out/node_modules/@simple-shop /out/node_modules/.pnpm/@simple-shop+*
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Runs the compose stack for real on the local images (docker-compose.yml + infra/compose/offline.yml, with
+# podman-compose) and proves it works, then removes everything it started:
+#   1. up: the jongodb stand-in, Redis, MailDev, 2 API replicas, 2 workers, nginx, the Stripe simulator; every
+#      container's healthcheck must pass (without systemd podman runs no healthcheck timers, and podman-compose
+#      1.0.3 mangles CMD tests: the script runs each test itself, see compose-healthcheck.mjs);
+#   2. the runtime containers run as uid 1000 on a read-only root filesystem, and answer their image's
+#      HEALTHCHECK as well as compose's;
+#   3. a purchase journey through nginx (infra/containers/journey.mjs); both API replicas served requests;
+#   4. drain: a Stripe job is held in flight (FAULT_PROCESSING_DELAY_MS) when `podman-compose down` runs: it
+#      must complete, both workers log a clean stop and exit 0, and the email job it queued stays queued.
+# Prints the start time, the journey time and a summary. Needs the images: build-base-images.sh, then
+# build-app-images.sh (infra/validate.sh --stack does all three).
+# Usage: bash infra/containers/stack.sh        (~2-3 min on 2 cores)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$REPO_ROOT"
+
+PROJECT=simple-shop
+NETWORK=${PROJECT}_default
+COMPOSE=("$CONTAINERS_DIR/podman-compose-fixed.py" -p "$PROJECT" -f docker-compose.yml -f infra/compose/offline.yml)
+LOGS=${CONTAINER_LOGS:-$(mktemp -d -p /var/tmp simple-shop-stack.XXXXXX)}
+mkdir -p "$LOGS"
+HEALTH_TIMEOUT_S=${HEALTH_TIMEOUT_S:-180}
+ctr() { echo "${PROJECT}_$1_${2:-1}"; }
+
+for image in "$JONGODB_IMAGE" "$REDIS_IMAGE" "$NGINX_IMAGE" "$MAILDEV_IMAGE" "$API_IMAGE" "$WORKER_IMAGE" "$BUILD_IMAGE"; do
+  podman image exists "$image" || die "$image is missing: run build-base-images.sh and build-app-images.sh first"
+done
+# podman-compose 1.0.3 reads ./.env over the shell's variables: a developer's .env would reconfigure the stack.
+[ -f .env ] && die ".env exists in the repository root; podman-compose would apply it to the stack. Move it aside."
+
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+# The values docker-compose.yml interpolates (as infra/compose/dev.env does for docker compose), fresh secrets.
+export LB_PORT
+LB_PORT=$(free_port)
+export JWT_SECRET
+JWT_SECRET=$(openssl rand -base64 48)
+export STRIPE_WEBHOOK_SECRET
+STRIPE_WEBHOOK_SECRET="whsec_$(openssl rand -hex 24)"
+export STRIPE_SECRET_KEY=sk_test_simulator STRIPE_API_BASE=http://stripe-sim:12111 SMTP_URL=smtp://maildev:1025
+export STRIPE_SIM_PUBLIC_URL=http://127.0.0.1:12111 LOG_LEVEL=info
+# Long enough to catch a Stripe job in flight for the drain check; far below SHUTDOWN_GRACE_MS (10 s).
+export FAULT_PROCESSING_DELAY_MS=${FAULT_PROCESSING_DELAY_MS:-3000}
+
+remove_all() { # everything of the project: containers, pods, volumes, network (podman-compose 1.0.3 keeps it)
+  local ids
+  ids=$(podman ps -aq --filter "label=io.podman.compose.project=$PROJECT")
+  [ -n "$ids" ] && podman rm -f -t 0 $ids >/dev/null 2>&1
+  ids=$(podman volume ls -q --filter "label=io.podman.compose.project=$PROJECT")
+  [ -n "$ids" ] && podman volume rm -f $ids >/dev/null 2>&1
+  podman network exists "$NETWORK" && podman network rm -f "$NETWORK" >/dev/null 2>&1
+  return 0
+}
+cleanup() {
+  local status=$?
+  [ $status -ne 0 ] && [ -n "${KEEP_FAILED_STACK:-}" ] && { say "stack left running (KEEP_FAILED_STACK)"; return; }
+  if [ $status -ne 0 ]; then
+    for c in $(podman ps -a --format '{{.Names}}' --filter "label=io.podman.compose.project=$PROJECT"); do
+      podman logs "$c" >"$LOGS/$c.log" 2>&1 || true
+    done
+    say "logs of every container are in $LOGS"
+  fi
+  remove_all
+  jobs -p | xargs -r kill 2>/dev/null || true
+  local left
+  left=$(podman ps -aq --filter "label=io.podman.compose.project=$PROJECT" | wc -l)
+  say "cleaned up: $left containers left, network $(podman network exists "$NETWORK" && echo kept || echo removed)"
+}
+trap cleanup EXIT
+remove_all # a run that was killed may have left some behind
+
+image_healthcheck() { # image_healthcheck <container>: the argv of its image's HEALTHCHECK, one per line
+  local image
+  image=$(podman inspect --format '{{.ImageName}}' "$1")
+  podman image inspect --format '{{json .Config.Healthcheck.Test}}' "$image" | node -e '
+    const t = JSON.parse(require("fs").readFileSync(0, "utf8")) ?? [];
+    const argv = t[0] === "CMD" ? t.slice(1) : t[0] === "CMD-SHELL" ? ["sh", "-c", t[1]] : [];
+    for (const a of argv) console.log(a);'
+}
+# healthy <service> <container>: compose's healthcheck test for the service, else the image's HEALTHCHECK, run
+# with podman exec (no 3 s timeout: on a loaded 2-core machine a node start alone can take longer).
+healthy() {
+  local test
+  mapfile -t test < <(node infra/containers/compose-healthcheck.mjs "$1")
+  [ ${#test[@]} -gt 0 ] || mapfile -t test < <(image_healthcheck "$2")
+  [ ${#test[@]} -gt 0 ] || die "$2 has no healthcheck"
+  podman exec "$2" "${test[@]}" >/dev/null 2>&1
+}
+wait_healthy() { # wait_healthy <service> [replicas]: until every replica passes its healthcheck
+  local n c deadline=$((SECONDS + HEALTH_TIMEOUT_S))
+  for n in $(seq 1 "${2:-1}"); do
+    c=$(ctr "$1" "$n")
+    until healthy "$1" "$c"; do
+      [ "$(podman inspect --format '{{.State.Status}}' "$c" 2>/dev/null)" = running ] ||
+        { podman logs --tail 30 "$c" 2>&1 || true; die "$c is not running"; }
+      [ $SECONDS -lt $deadline ] || { podman logs --tail 30 "$c" 2>&1; die "$c not healthy after ${HEALTH_TIMEOUT_S} s"; }
+      sleep 1
+    done
+  done
+}
+compose() { "${COMPOSE[@]}" "$@" >>"$LOGS/podman-compose.log" 2>&1; }
+
+# --- 1. up ----------------------------------------------------------------------------------------------------
+# In dependency order, waiting for health in between: podman-compose 1.0.3 ignores depends_on conditions.
+say "starting the stack (project $PROJECT, load balancer on 127.0.0.1:$LB_PORT; logs in $LOGS)"
+started=$(now)
+compose up -d --no-build mongo redis maildev || die "podman-compose up (data stores)"
+wait_healthy mongo && wait_healthy redis && wait_healthy maildev
+compose up -d --no-build api worker || die "podman-compose up (api, worker)"
+wait_healthy api 2 && wait_healthy worker 2
+compose up -d --no-build lb stripe-sim || die "podman-compose up (lb, stripe-sim)"
+wait_healthy lb && wait_healthy stripe-sim
+start_s=$(since "$started")
+say "stack healthy in $start_s s: $(podman ps --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}}' | sort | tr '\n' ' ')"
+podman logs "$(ctr mongo)" 2>&1 | grep -q 'THIS IS NOT MONGODB' || die "the stand-in did not announce itself"
+
+# The catalog: the repository's seed (20 products) from the build image, on the stack's network.
+podman run --rm --network "$NETWORK" -e "MONGODB_URI=mongodb://mongo:27017/?replicaSet=rs0" -e SEED_PRODUCT_COUNT=20 \
+  "$BUILD_IMAGE" pnpm seed >"$LOGS/seed.log" 2>&1 || { cat "$LOGS/seed.log"; die "seeding the catalog"; }
+
+# --- 2. runtime containers ----------------------------------------------------------------------------------
+for c in "$(ctr api 1)" "$(ctr api 2)" "$(ctr worker 1)" "$(ctr worker 2)"; do
+  [ "$(podman exec "$c" id -u)" = 1000 ] || die "$c does not run as uid 1000"
+  [ "$(podman inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$c")" = true ] || die "$c: root filesystem is writable"
+  podman exec "$c" sh -c 'touch /app/x || touch /x' 2>/dev/null && die "$c could write to its root filesystem"
+  # The image's own HEALTHCHECK (liveness), next to compose's (readiness) that wait_healthy ran.
+  mapfile -t check < <(image_healthcheck "$c")
+  [ ${#check[@]} -gt 0 ] && podman exec "$c" "${check[@]}" || die "$c does not answer its image's HEALTHCHECK"
+done
+say "api ×2, worker ×2: uid 1000, read-only root filesystem, image HEALTHCHECK and compose healthcheck pass"
+
+# --- 3. the purchase journey through nginx ---------------------------------------------------------------------
+started=$(now)
+LB_URL="http://127.0.0.1:$LB_PORT" MAILDEV_URL=http://127.0.0.1:1080 node infra/containers/journey.mjs | tee "$LOGS/journey.log" ||
+  die "purchase journey"
+journey_s=$(since "$started")
+for c in "$(ctr api 1)" "$(ctr api 2)"; do
+  n=$(podman logs "$c" 2>&1 | grep -c '"requestId"' || true)
+  [ "$n" -gt 0 ] || die "$c served no request: nginx did not spread the load"
+  say "$c logged $n request lines"
+done
+
+# --- 4. down drains in-flight work -----------------------------------------------------------------------------
+redis() { podman exec "$(ctr redis)" redis-cli --raw "$@" 2>/dev/null; }
+ACTIVE=shop:bull:stripe-events:active
+# A second purchase; its Stripe job is held FAULT_PROCESSING_DELAY_MS by the worker that takes it.
+LB_URL="http://127.0.0.1:$LB_PORT" MAILDEV_URL=http://127.0.0.1:1080 JOURNEY_LABEL=drain \
+  node infra/containers/journey.mjs >"$LOGS/drain-journey.log" 2>&1 &
+deadline=$((SECONDS + 60))
+until [ -n "$(redis LRANGE "$ACTIVE" 0 -1)" ]; do
+  [ $SECONDS -lt $deadline ] || { cat "$LOGS/drain-journey.log"; die "no Stripe job became active"; }
+  sleep 0.2
+done
+job=$(redis LRANGE "$ACTIVE" 0 -1 | head -1)
+say "Stripe job $job is in flight: podman-compose down"
+for n in 1 2; do
+  podman logs -f "$(ctr worker "$n")" >"$LOGS/worker-$n.log" 2>&1 &
+  podman wait "$(ctr worker "$n")" >"$LOGS/worker-$n.exit" 2>&1 &
+done
+# Watches the job in Redis while the stack goes down (Redis stops after the workers).
+(
+  while state=$(redis EVAL "if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 'completed' end \
+      if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 'failed' end return 'running'" 2 \
+      shop:bull:stripe-events:completed shop:bull:stripe-events:failed "$job"); do
+    echo "$state emails-waiting=$(redis LLEN shop:bull:emails:wait)" >"$LOGS/drain-job.state"
+    sleep 0.2
+  done
+) &
+started=$(now)
+# -t 30: podman-compose 1.0.3 ignores stop_grace_period (its default is 1 s); 30 s is the worker's in compose.
+"${COMPOSE[@]}" down -t 30 -v >>"$LOGS/podman-compose.log" 2>&1 || true
+down_s=$(since "$started")
+wait
+state=$(cat "$LOGS/drain-job.state" 2>/dev/null || echo unknown)
+[[ $state == completed* ]] || die "the in-flight job $job did not complete during down ($state)"
+for n in 1 2; do
+  code=$(tail -1 "$LOGS/worker-$n.exit")
+  [ "$code" = 0 ] || die "worker $n exited with $code during down"
+  grep -q 'worker stopped cleanly' "$LOGS/worker-$n.log" || die "worker $n did not log a clean stop"
+done
+say "down in $down_s s: job $job completed during shutdown (${state#completed }), both workers exited 0 after" \
+  "'worker stopped cleanly'"
+
+remove_all
+say "SUMMARY start=${start_s}s journey=${journey_s}s down=${down_s}s" \
+  "images: $(for i in "$API_IMAGE" "$WORKER_IMAGE"; do podman image inspect --format '{{.Size}}' "$i" |
+    awk -v n="$i" '{ printf "%s %.0f MB; ", n, $1 / 1e6 }'; done)"
