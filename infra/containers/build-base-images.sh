@@ -127,7 +127,7 @@ debian_service() { # debian_service <image> <Containerfile> [extra context files
     build "$image" "$recipe" "$file" "$IMAGES"
   fi
 }
-debian_service "$REDIS_IMAGE" "$IMAGES/redis.Containerfile"
+debian_service "$REDIS_IMAGE" "$IMAGES/redis.Containerfile" "$IMAGES/redis-entrypoint.sh"
 debian_service "$NGINX_IMAGE" "$IMAGES/nginx.Containerfile" "$IMAGES/nginx-entrypoint.sh"
 
 # --- the MongoDB stand-in -------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ const images = JSON.parse(readFileSync(imagesFile, 'utf8'));
 function imageFacts(inspect) {
   const config = inspect.Config ?? {};
   const [uid, gid] = String(config.User ?? '').split(':');
-  const test = config.Healthcheck?.Test ?? [];
+  // podman's JSON puts the healthcheck next to Config; Docker's inside it.
+  const test = (inspect.Healthcheck ?? config.Healthcheck)?.Test ?? [];
   const script = test.join(' ');
   return {
     uid: Number(uid),
