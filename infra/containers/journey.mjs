@@ -134,9 +134,12 @@ await step('order paid (signed webhook -> API -> queue -> worker)', async () => 
   return `verify-session: ${verified.body.status}/${verified.body.paymentStatus}`;
 });
 
+let mailPath = '/email';
 await step('confirmation email in MailDev', async () => {
+  if ((await fetch(`${maildev}${mailPath}`, { signal: AbortSignal.timeout(20_000) })).status === 404) mailPath = '/api/email';
   const mail = await waitFor('the confirmation email', async () => {
-    const res = await call('GET', '/api/email', { base: maildev });
+    // MailDev 2 (the compose image) lists mail at /email, MailDev 3 at /api/email.
+    const res = await call('GET', mailPath, { base: maildev });
     const inbox = Array.isArray(res.body) ? res.body : [];
     return inbox.find((m) => m.to?.some((to) => to.address === email) && /order confirmed/i.test(m.subject ?? ''));
   });

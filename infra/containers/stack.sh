@@ -21,7 +21,7 @@ NETWORK=${PROJECT}_default
 COMPOSE=("$CONTAINERS_DIR/podman-compose-fixed.py" -p "$PROJECT" -f docker-compose.yml -f infra/compose/offline.yml)
 LOGS=${CONTAINER_LOGS:-$(mktemp -d -p /var/tmp simple-shop-stack.XXXXXX)}
 mkdir -p "$LOGS"
-HEALTH_TIMEOUT_S=${HEALTH_TIMEOUT_S:-180}
+HEALTH_TIMEOUT_S=${HEALTH_TIMEOUT_S:-300} # per container; generous: these machines are shared
 ctr() { echo "${PROJECT}_$1_${2:-1}"; }
 
 for image in "$JONGODB_IMAGE" "$REDIS_IMAGE" "$NGINX_IMAGE" "$MAILDEV_IMAGE" "$API_IMAGE" "$WORKER_IMAGE" "$BUILD_IMAGE"; do
@@ -88,9 +88,10 @@ healthy() {
   podman exec "$2" "${test[@]}" >/dev/null 2>&1
 }
 wait_healthy() { # wait_healthy <service> [replicas]: until every replica passes its healthcheck
-  local n c deadline=$((SECONDS + HEALTH_TIMEOUT_S))
+  local n c deadline
   for n in $(seq 1 "${2:-1}"); do
     c=$(ctr "$1" "$n")
+    deadline=$((SECONDS + HEALTH_TIMEOUT_S))
     # A process that exits during start-up (e.g. Fastify's plugin timeout on an overloaded machine) is restarted by
     # the restart policy (unless-stopped), as Docker would; only the deadline fails the run.
     until healthy "$1" "$c"; do
@@ -120,7 +121,7 @@ say "stack healthy in $start_s s: $(podman ps --filter "label=io.podman.compose.
 podman logs "$(ctr mongo)" 2>&1 | grep -q 'THIS IS NOT MONGODB' || die "the stand-in did not announce itself"
 
 # The catalog: the repository's seed (20 products) from the build image, on the stack's network.
-podman run --rm --network "$NETWORK" -e "MONGODB_URI=mongodb://mongo:27017/?replicaSet=rs0" -e SEED_PRODUCT_COUNT=20 \
+podman run --rm --label "io.podman.compose.project=$PROJECT" --network "$NETWORK" -e "MONGODB_URI=mongodb://mongo:27017/?replicaSet=rs0" -e SEED_PRODUCT_COUNT=20 \
   "$BUILD_IMAGE" pnpm seed >"$LOGS/seed.log" 2>&1 || { cat "$LOGS/seed.log"; die "seeding the catalog"; }
 
 # --- 2. runtime containers ----------------------------------------------------------------------------------
