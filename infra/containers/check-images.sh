@@ -34,7 +34,8 @@ for image in "$API_IMAGE" "$WORKER_IMAGE"; do
   size=$(podman image inspect --format '{{.Size}}' "$image" | awk '{ printf "%.0f MB", $1 / 1e6 }')
   user=$(podman image inspect --format '{{.Config.User}}' "$image")
   [ "$user" = 1000:1000 ] || fail "$image: USER is '$user', not 1000:1000"
-  podman image inspect --format '{{json .Config.Healthcheck}}' "$image" | grep -q '"Test":\["CMD' || fail "$image: no HEALTHCHECK"
+  healthcheck=$(podman image inspect --format '{{json .Config.Healthcheck}}' "$image")
+  [[ $healthcheck == *'"Test":["CMD'* ]] || fail "$image: no HEALTHCHECK"
   secret_env=$(podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$image" |
     grep -E '^(JWT_SECRET|STRIPE_SECRET_KEY|STRIPE_WEBHOOK_SECRET|MONGODB_URI|REDIS_URL|SMTP_URL|NODE_EXTRA_CA_CERTS)=' || true)
   [ -z "$secret_env" ] || fail "$image: the image config sets $secret_env"

@@ -141,7 +141,10 @@ await step('confirmation email in MailDev', async () => {
     // MailDev 2 (the compose image) lists mail at /email, MailDev 3 at /api/email.
     const res = await call('GET', mailPath, { base: maildev });
     const inbox = Array.isArray(res.body) ? res.body : [];
-    return inbox.find((m) => m.to?.some((to) => to.address === email) && /order confirmed/i.test(m.subject ?? ''));
+    // "Your Simple Shop order <last 8 of the id> is confirmed"
+    return inbox.find(
+      (m) => m.to?.some((to) => to.address === email) && (m.subject ?? '').includes(`${order.id.slice(-8)} is confirmed`),
+    );
   });
   return `"${mail.subject}" to ${email}`;
 });
