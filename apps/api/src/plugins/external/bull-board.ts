@@ -35,16 +35,17 @@ function isBoardPage(request: FastifyRequest): boolean {
 }
 
 /**
- * The board's CSP: the API's own policy plus the Google Fonts stylesheet and font files its page
- * links to and `blob:` images (job data downloads). It replaces the global policy on the board's
- * routes only (helmet per-route config); everything else keeps the strict one from helmet.ts.
+ * The board's CSP: the API's own policy plus inline styles (its loading screen) and `blob:` images
+ * (job data downloads). It replaces the global policy on the board's routes only (helmet per-route
+ * config); everything else keeps the strict one from helmet.ts. No third-party origin: the page's
+ * Google Fonts link is removed (stripThirdPartyFonts), so an operator's browser calls only the API.
  */
 const BOARD_CSP_DIRECTIVES = {
   defaultSrc: ["'self'"],
   baseUri: ["'self'"],
   scriptSrc: ["'self'"],
-  styleSrc: ["'self'", "'unsafe-inline'", 'https://fonts.googleapis.com'],
-  fontSrc: ["'self'", 'https://fonts.gstatic.com', 'data:'],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  fontSrc: ["'self'", 'data:'],
   imgSrc: ["'self'", 'data:', 'blob:'],
   connectSrc: ["'self'"],
   objectSrc: ["'none'"],
@@ -52,6 +53,17 @@ const BOARD_CSP_DIRECTIVES = {
   frameAncestors: ["'none'"],
   upgradeInsecureRequests: null,
 };
+
+/**
+ * Bull Board's page links a Google Fonts stylesheet. Removed: it would tell Google who opens the
+ * board and when, it fails on networks without internet access (a failed request on every visit),
+ * and the page falls back to the system sans-serif font.
+ */
+const GOOGLE_FONTS_LINK = /<link href="https:\/\/fonts\.googleapis\.com\/[^"]*" rel="stylesheet">\s*/g;
+async function stripThirdPartyFonts(_request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+  const type = String(reply.getHeader('content-type') ?? '');
+  return typeof payload === 'string' && type.startsWith('text/html') ? payload.replace(GOOGLE_FONTS_LINK, '') : payload;
+}
 
 function deny(reply: FastifyReply, status: 401 | 403, code: string, message: string) {
   return reply.status(status).send({ error: { code, message } });
@@ -116,6 +128,7 @@ export default fp(
         } as typeof route.config;
       });
       board.addHook('onRequest', guard);
+      board.addHook('onSend', stripThirdPartyFonts);
       await board.register(serverAdapter.registerPlugin(), { prefix: BOARD_BASE_PATH });
     });
   },

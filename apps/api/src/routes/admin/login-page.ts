@@ -17,6 +17,7 @@ export function renderBoardLoginPage(options: { action: string; error?: string; 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Operator login · Simple Shop queues</title>
+<link rel="icon" href="data:,">
 <style>
   body { font-family: system-ui, sans-serif; max-width: 24rem; margin: 4rem auto; padding: 0 1rem; color: #1a1f36; }
   label { display: block; margin: 1rem 0 .25rem; font-weight: 600; }
