@@ -26,13 +26,14 @@ export const CHROMIUM_FLAGS = [
 const STOREFRONT_ROOT = resolve(import.meta.dirname, '..');
 
 /**
- * Why the browser tests cannot run here, or undefined when they can. In CI (`CI` set) a missing
- * Chromium is an error, not a skip: `.ci/run` installs it, so its absence means the run is broken.
+ * Why the browser tests cannot run here, or undefined when they can. In CI (`CI` or
+ * `REQUIRE_BROWSER_TESTS` set) a missing Chromium is an error, not a skip: `.ci/run` installs it,
+ * so its absence means the run is broken.
  */
 export function browserSkipReason(): string | undefined {
   if (existsSync(CHROMIUM_PATH)) return undefined;
   const reason = `[needs Chromium: ${CHROMIUM_PATH} not found; apt-get install -y chromium]`;
-  if (process.env.CI) throw new Error(`${reason} — required in CI`);
+  if (process.env.CI || process.env.REQUIRE_BROWSER_TESTS) throw new Error(`${reason} — required in CI`);
   console.warn(`browser tests skipped: ${reason}`);
   return reason;
 }
