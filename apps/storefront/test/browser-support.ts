@@ -4,7 +4,7 @@
  * by `vite preview`, and Debian's Chromium driven by puppeteer-core (no browser download).
  * Every page records console errors, uncaught exceptions and failed requests; tests assert none.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -66,6 +66,17 @@ export async function watchedPage(browser: Browser): Promise<WatchedPage> {
   page.on('dialog', (dialog) => void dialog.accept());
   page.setDefaultTimeout(30_000);
   return { page, problems };
+}
+
+/**
+ * `pnpm screenshots` runs the browser tests with SCREENSHOTS_DIR=docs/images: the journeys then
+ * save PNGs of the pages they pass through (README). In a normal test run this does nothing.
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = process.env.SCREENSHOTS_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`) as `${string}.png` });
 }
 
 /** The storefront's production build, served on a free port; `apiUrl` is read when the page asks. */

@@ -1,7 +1,7 @@
 import { productDoc, waitFor } from '@simple-shop/testing';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserSkipReason, startShop, watchedPage, type Shop, type WatchedPage } from './browser-support';
+import { browserSkipReason, screenshot, startShop, watchedPage, type Shop, type WatchedPage } from './browser-support';
 
 /**
  * The storefront, Bull Board and the API docs in real Chromium, against the real API and worker
@@ -110,6 +110,7 @@ describe.skipIf(skip)('storefront in Chromium', () => {
     await page.goto(shop.storefrontUrl);
     await page.waitForSelector('li.card');
     expect(await page.$$eval('li.card h3', (els) => els.map((e) => e.textContent))).toHaveLength(4);
+    await screenshot(page, 'catalog');
 
     // Search, then add both lamps from the results.
     await page.type('#q', 'lamp');
@@ -139,6 +140,7 @@ describe.skipIf(skip)('storefront in Chromium', () => {
     await waitFor(async () => expect(await page.$$('table.lines tbody tr')).toHaveLength(2));
     const subtotal = await page.$eval('[data-subtotal]', (el) => el.getAttribute('data-subtotal'));
     expect(Number(subtotal)).toBe(3450 + 8900);
+    await screenshot(page, 'cart');
 
     // Pay on the simulator's hosted page; Stripe sends the browser back to the success page.
     await checkoutToPaymentPage(page);
@@ -146,9 +148,11 @@ describe.skipIf(skip)('storefront in Chromium', () => {
       String(3450 + 8900),
     );
     expect(await page.$eval('form[action$="/pay"] button', (el) => el.textContent)).toContain('123.50');
+    await screenshot(page, 'checkout');
     await Promise.all([page.waitForNavigation(), page.click('form[action$="/pay"] button')]);
     expect(page.url()).toMatch(new RegExp(`^${shop.storefrontUrl}/checkout/success\\?session_id=cs_`));
     await page.waitForSelector('.order-status [data-status="paid"]', { timeout: 60_000 });
+    await screenshot(page, 'success');
 
     const mails = await waitFor(
       () => {
@@ -214,6 +218,7 @@ describe.skipIf(skip)('storefront in Chromium', () => {
     // The paid order's webhook job (named `webhook`, its id the Stripe event's id) is listed as completed.
     await page.waitForSelector('::-p-text(webhook)');
     await page.waitForSelector('::-p-text(checkout.session.completed)');
+    await screenshot(page, 'bull-board');
     expectNoProblems();
   });
 
