@@ -59,6 +59,8 @@ const boardLogin: FastifyPluginAsyncTypebox = async (app) => {
     '/login',
     {
       schema: {
+        // A browser page, not part of the JSON API: kept out of the OpenAPI document, like Bull Board's own routes.
+        hide: true,
         tags: ['admin'],
         summary: 'Operator login form for Bull Board',
         response: { 200: Html('The login form') },
@@ -72,6 +74,8 @@ const boardLogin: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: perIpLimit,
       schema: {
+        // A browser page, not part of the JSON API: kept out of the OpenAPI document, like Bull Board's own routes.
+        hide: true,
         tags: ['admin'],
         summary: 'Log in to Bull Board (form post; sets the shop_board cookie for admins)',
         consumes: ['application/x-www-form-urlencoded'],
@@ -120,6 +124,8 @@ const boardLogin: FastifyPluginAsyncTypebox = async (app) => {
     '/logout',
     {
       schema: {
+        // A browser page, not part of the JSON API: kept out of the OpenAPI document, like Bull Board's own routes.
+        hide: true,
         tags: ['admin'],
         summary: 'Log out of Bull Board: ends the board login and clears the cookie',
         response: { 303: Redirect('To the login form') },
