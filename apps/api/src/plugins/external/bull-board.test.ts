@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ObjectId } from '@simple-shop/db';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -268,7 +269,8 @@ describe('Bull Board by default (BULL_BOARD_READ_ONLY unset)', () => {
 describe('board cookie outside development/test', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
-    app = await buildTestApp({ NODE_ENV: 'production' });
+    // Production refuses the repository's test secrets: a secret of its own.
+    app = await buildTestApp({ NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex') });
   });
   afterAll(async () => {
     await app?.close();
