@@ -19,6 +19,8 @@ export default [
   defineProject({ test: { ...shared, name: 'worker', root: '.', include: ['apps/worker/src/**/*.test.ts'] } }),
   // Tests of the repository's own tooling (lint rules); no MongoDB or Redis, so no global setup.
   defineProject({ test: { name: 'tooling', root: '.', include: ['scripts/**/*.test.ts'], testTimeout: 120_000 } }),
+  // Real Chromium against real API and worker processes (skipped, with the reason, where Chromium is absent).
+  defineProject({ test: { ...shared, name: 'storefront', root: '.', include: ['apps/storefront/test/**/*.test.ts'] } }),
   // The short soak: real processes under chaos, then the invariants (see soak/, docs/reliability.md).
   defineProject({ test: { ...shared, name: 'soak', root: '.', include: ['soak/**/*.test.ts'] } }),
 ];

@@ -9,10 +9,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolveMongo, resolveRedis, STAND_IN_WARNING } from '@simple-shop/dev-services';
 import pretty from 'pino-pretty';
 import { startDevMail } from './dev/mail';
+import { startDevStorefront } from './dev/storefront';
 import { startDevStripe } from './dev/stripe';
 import { seedEmbeddedDatabase } from '@simple-shop/seed/embedded';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
+
+// The storefront first, and its URL first: it is what a newcomer opens. It is also where Stripe
+// returns shoppers and where email links point (PUBLIC_APP_URL and friends default to it).
+const storefront = await startDevStorefront({ apiPort: process.env.PORT ?? 5000 });
+console.log(`[dev] Storefront: ${storefront.url}   <- open this to shop (API and worker are starting)`);
 
 const mongo = await resolveMongo();
 const redis = await resolveRedis();
@@ -35,8 +41,8 @@ const env: NodeJS.ProcessEnv = {
   // Empty when Sentinel or Cluster variables are set: those pass through from process.env as given.
   ...(redis.url ? { REDIS_URL: redis.url } : {}),
   JWT_SECRET: process.env.JWT_SECRET ?? 'dev-only-jwt-secret-change-me-0123456789abcdef',
-  CORS_ORIGINS: process.env.CORS_ORIGINS ?? 'http://localhost:3000,http://localhost:5173',
 };
+Object.assign(env, storefront.env);
 
 // Local stand-ins for Stripe and SMTP (scripts/dev/*), unless the environment names real ones.
 const stripeDev = await startDevStripe({ apiPort: env.PORT ?? 5000 });
@@ -70,7 +76,7 @@ async function stop(code = 0): Promise<void> {
   stopping = true;
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
-  await Promise.allSettled([mongo.stop(), redis.stop(), stripeDev.stop(), mailDev.stop()]);
+  await Promise.allSettled([mongo.stop(), redis.stop(), stripeDev.stop(), mailDev.stop(), storefront.stop()]);
   process.exit(code);
 }
 process.on('SIGINT', () => void stop());
@@ -86,8 +92,9 @@ printDevBanner();
 function printDevBanner(): void {
   const api = `http://localhost:${env.PORT ?? 5000}`;
   const lines = [
+    `Storefront:       ${storefront.url}`,
     `API docs:         ${api}/docs`,
-    `Bull Board:       ${api}/admin/queues  (first POST /api/admin/board-session with an admin token, e.g. from /docs)`,
+    `Bull Board:       ${api}/admin/queues  (log in with an admin account below; read-only unless BULL_BOARD_READ_ONLY=false)`,
     ...stripeDev.banner,
     ...mailDev.banner,
     ...seedLines,

@@ -8,6 +8,7 @@ import { codeForStatus } from './lib/http-error';
 import { ApiLogController } from './lib/log-controller';
 import { validatorCompiler } from './lib/validator';
 import authenticate from './plugins/app/authenticate';
+import credentials from './plugins/app/credentials';
 import datastoreMetrics from './plugins/app/datastore-metrics';
 import dependencyMetrics from './plugins/app/dependency-metrics';
 import errorHandler from './plugins/app/error-handler';
@@ -48,6 +49,7 @@ export const appPlugin = fp<{ deps: AppDependencies }>(
     await app.register(jwt);
     await app.register(cookie);
     await app.register(authenticate);
+    await app.register(credentials);
     await app.register(stockEvents);
     await app.register(swagger);
     await app.register(bullBoard);

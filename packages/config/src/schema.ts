@@ -119,7 +119,8 @@ export const EnvSchema = Type.Object({
   PUBLIC_APP_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:3000' }),
 
   // Operations
-  BULL_BOARD_READ_ONLY: Type.Boolean({ default: false }),
+  // Read-only unless writes are enabled explicitly: a stolen board session can then only look.
+  BULL_BOARD_READ_ONLY: Type.Boolean({ default: true }),
   RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000 }),
 
   // Fault injection for chaos and crash tests only (a delay inside Stripe event processing, so

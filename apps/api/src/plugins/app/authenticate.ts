@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { HttpError } from '../../lib/http-error';
+import { BOARD_SESSION_TTL_SECONDS } from '../../services/auth/board-tokens';
 import { createSessionRevocations } from '../../services/auth/session-revocations';
 
 /**
@@ -12,7 +13,8 @@ export default fp(
     const revocations = createSessionRevocations({
       redis,
       keyPrefix: config.REDIS_KEY_PREFIX,
-      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+      // A revocation must outlast every token carrying the sid: access tokens and board tokens.
+      longestTokenTtlSeconds: Math.max(config.ACCESS_TOKEN_TTL_SECONDS, BOARD_SESSION_TTL_SECONDS),
     });
     app.decorate('sessionRevocations', revocations);
 

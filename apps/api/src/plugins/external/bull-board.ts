@@ -1,27 +1,51 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
+import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { verifyBoardToken, type BoardClaims } from '../../services/auth/board-tokens';
 
 /** Where the dashboard lives; also the `Path` of its session cookie. */
 export const BOARD_BASE_PATH = '/admin/queues';
-/** HttpOnly cookie holding a short-lived admin JWT, set by `POST /api/admin/board-session`. */
+/** The operator's login form (routes/admin/board-login.ts); unauthenticated page visits go there. */
+export const BOARD_LOGIN_PATH = `${BOARD_BASE_PATH}/login`;
+/** HttpOnly cookie holding a board token, set by the login form or `POST /api/admin/board-session`. */
 export const BOARD_COOKIE = 'shop_board';
-/** Lifetime of the board JWT and its cookie, in seconds. */
-export const BOARD_SESSION_TTL_SECONDS = 900;
+
+/** Attributes of the board cookie (without Max-Age): the same wherever it is set or cleared. */
+export function boardCookieOptions(nodeEnv: string): CookieSerializeOptions {
+  return {
+    httpOnly: true,
+    sameSite: 'strict',
+    path: BOARD_BASE_PATH,
+    // Plain-HTTP localhost in development and tests; HTTPS (TLS in front of the API) everywhere else.
+    secure: nodeEnv !== 'development' && nodeEnv !== 'test',
+  };
+}
+
+/** The board's HTML pages (not its JSON API or static files): a browser is sent to the login form. */
+function isBoardPage(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url ?? '';
+  return (
+    request.method === 'GET' &&
+    !route.startsWith(`${BOARD_BASE_PATH}/api/`) &&
+    !route.startsWith(`${BOARD_BASE_PATH}/static/`)
+  );
+}
 
 /**
- * The board's CSP: the API's own policy plus the Google Fonts stylesheet and font files its page
- * links to and `blob:` images (job data downloads). It replaces the global policy on the board's
- * routes only (helmet per-route config); everything else keeps the strict one from helmet.ts.
+ * The board's CSP: the API's own policy plus inline styles (its loading screen) and `blob:` images
+ * (job data downloads). It replaces the global policy on the board's routes only (helmet per-route
+ * config); everything else keeps the strict one from helmet.ts. No third-party origin: the page's
+ * Google Fonts link is removed (stripThirdPartyFonts), so an operator's browser calls only the API.
  */
 const BOARD_CSP_DIRECTIVES = {
   defaultSrc: ["'self'"],
   baseUri: ["'self'"],
   scriptSrc: ["'self'"],
-  styleSrc: ["'self'", "'unsafe-inline'", 'https://fonts.googleapis.com'],
-  fontSrc: ["'self'", 'https://fonts.gstatic.com', 'data:'],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  fontSrc: ["'self'", 'data:'],
   imgSrc: ["'self'", 'data:', 'blob:'],
   connectSrc: ["'self'"],
   objectSrc: ["'none'"],
@@ -30,16 +54,28 @@ const BOARD_CSP_DIRECTIVES = {
   upgradeInsecureRequests: null,
 };
 
+/**
+ * Bull Board's page links a Google Fonts stylesheet. Removed: it would tell Google who opens the
+ * board and when, it fails on networks without internet access (a failed request on every visit),
+ * and the page falls back to the system sans-serif font.
+ */
+const GOOGLE_FONTS_LINK = /<link href="https:\/\/fonts\.googleapis\.com\/[^"]*" rel="stylesheet">\s*/g;
+async function stripThirdPartyFonts(_request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+  const type = String(reply.getHeader('content-type') ?? '');
+  return typeof payload === 'string' && type.startsWith('text/html') ? payload.replace(GOOGLE_FONTS_LINK, '') : payload;
+}
+
 function deny(reply: FastifyReply, status: 401 | 403, code: string, message: string) {
   return reply.status(status).send({ error: { code, message } });
 }
 
 /**
  * Bull Board (every queue in `app.deps.queues`) at /admin/queues, for admins only. The guard runs
- * on every board route (page, static files, API) and accepts the `shop_board` cookie or an
- * `Authorization: Bearer` access token; either must verify with the API's JWT settings (key,
- * HS256, iss, aud) and carry role `admin`. No token or a bad one is 401, another role 403.
- * `BULL_BOARD_READ_ONLY=true` makes every queue read-only (no retry, clean, pause, add...).
+ * on every board route (page, static files, API) and accepts the `shop_board` cookie (a board
+ * token: board audience, services/auth/board-tokens.ts) or an `Authorization: Bearer` access token
+ * (scripts, curl); either must carry role `admin` and a login that has not ended. No token or a bad
+ * one is 401 (a page visit is redirected to the login form instead), another role 403.
+ * Read-only unless `BULL_BOARD_READ_ONLY=false` (no retry, clean, pause, add... by default).
  */
 export default fp(
   async (app) => {
@@ -51,23 +87,33 @@ export default fp(
         ({ queue }) => new BullMQAdapter(queue, { readOnlyMode: config.BULL_BOARD_READ_ONLY }),
       ),
       serverAdapter,
-      options: { uiConfig: { boardTitle: 'Simple Shop queues' } },
+      options: {
+        uiConfig: {
+          boardTitle: 'Simple Shop queues',
+          miscLinks: [{ text: 'Log out', url: `${BOARD_BASE_PATH}/logout` }],
+        },
+      },
     });
+
+    const unauthenticated = (request: FastifyRequest, reply: FastifyReply, message: string) =>
+      isBoardPage(request) ? reply.redirect(BOARD_LOGIN_PATH, 303) : deny(reply, 401, 'UNAUTHORIZED', message);
 
     async function guard(request: FastifyRequest, reply: FastifyReply) {
       const header = request.headers.authorization;
-      const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : request.cookies[BOARD_COOKIE];
-      if (!token) return deny(reply, 401, 'UNAUTHORIZED', 'Admin session required: POST /api/admin/board-session');
-      let user: { sub: string; role: string; sid: string };
+      const bearer = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
+      const cookie = request.cookies[BOARD_COOKIE];
+      if (!bearer && !cookie)
+        return unauthenticated(request, reply, `Admin session required: log in at ${BOARD_LOGIN_PATH}`);
+      let user: BoardClaims;
       try {
-        user = app.jwt.verify<{ sub: string; role: 'customer' | 'admin'; sid: string }>(token);
+        user = bearer ? app.jwt.verify<BoardClaims>(bearer) : verifyBoardToken(app.jwt, config.JWT_AUDIENCE, cookie!);
       } catch (error) {
         request.log.info({ reason: (error as Error).message }, 'board token rejected');
-        return deny(reply, 401, 'UNAUTHORIZED', 'Missing or invalid board session');
+        return unauthenticated(request, reply, 'Missing or invalid board session');
       }
       if (await app.sessionRevocations.isRevoked(user.sid, request.log)) {
         request.log.info({ reason: 'session ended' }, 'board token rejected');
-        return deny(reply, 401, 'UNAUTHORIZED', 'Missing or invalid board session');
+        return unauthenticated(request, reply, 'Missing or invalid board session');
       }
       if (user.role !== 'admin') return deny(reply, 403, 'FORBIDDEN', 'Admin role required');
       return undefined;
@@ -82,6 +128,7 @@ export default fp(
         } as typeof route.config;
       });
       board.addHook('onRequest', guard);
+      board.addHook('onSend', stripThirdPartyFonts);
       await board.register(serverAdapter.registerPlugin(), { prefix: BOARD_BASE_PATH });
     });
   },

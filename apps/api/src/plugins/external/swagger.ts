@@ -2,6 +2,22 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 
+/**
+ * Swagger UI sets style attributes from its scripts, which the plugin's default `style-src 'self'
+ * https: <hashes>` blocks (a CSP error in the browser console on every visit). Inline styles are
+ * allowed here (hashes would switch 'unsafe-inline' off, so they go); scripts stay hash-pinned.
+ * `upgrade-insecure-requests` goes too, as in helmet.ts: TLS ends in front of the API, and on a
+ * plain-HTTP development setup it would break the page.
+ */
+export function relaxSwaggerStyles(header: string): string {
+  return header
+    .split(';')
+    .map((directive) => directive.trim())
+    .filter((directive) => directive && directive !== 'upgrade-insecure-requests')
+    .map((directive) => (directive.startsWith('style-src ') ? "style-src 'self' 'unsafe-inline'" : directive))
+    .join('; ');
+}
+
 /** OpenAPI document built from the route schemas; UI at /docs, JSON at /docs/json. */
 export default fp(
   async (app) => {
@@ -23,6 +39,7 @@ export default fp(
     await app.register(swaggerUi, {
       routePrefix: '/docs',
       staticCSP: true,
+      transformStaticCSP: relaxSwaggerStyles,
       uiConfig: { deepLinking: true },
     });
   },

@@ -81,9 +81,29 @@ export function createAuthService(deps: AuthServiceDeps) {
     return { user: toPublicUser(user), ...tokenPair(user, issued) };
   };
 
+  /**
+   * The password check of every login form (this API's and Bull Board's operator form): the same
+   * limits and failure counting, so a second way in is no way around them. The user, or 400/401/429.
+   */
+  const verifyLogin = async (input: { email: string; password: string }, caller: Caller): Promise<UserDoc> => {
+    const email = emailOf(input.email);
+    if (Buffer.byteLength(input.password, 'utf8') > PASSWORD_MAX_BYTES)
+      throw validationError('body/password', `must be at most ${PASSWORD_MAX_BYTES} bytes (UTF-8)`);
+    await limiter.beforeLogin(email, caller.ip, caller.log);
+    const user = await verifyCredentials({ users: collections.users, hasher }, email, input.password);
+    if (!user) {
+      await limiter.loginFailed(email, caller.ip);
+      caller.log.info({ event: 'login_failed' }, 'login failed');
+      throw new HttpError(401, 'INVALID_CREDENTIALS', 'Invalid email or password');
+    }
+    return user;
+  };
+
   const invalidRefresh = () => new HttpError(401, 'INVALID_REFRESH_TOKEN', 'Invalid or expired refresh token');
 
   return {
+    verifyLogin,
+
     async register(input: { email: string; password: string; name: string }, caller: Caller): Promise<AuthSession> {
       const email = emailOf(input.email);
       await limiter.hit('register', email, caller.log);
@@ -93,17 +113,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     },
 
     async login(input: { email: string; password: string }, caller: Caller): Promise<AuthSession> {
-      const email = emailOf(input.email);
-      if (Buffer.byteLength(input.password, 'utf8') > PASSWORD_MAX_BYTES)
-        throw validationError('body/password', `must be at most ${PASSWORD_MAX_BYTES} bytes (UTF-8)`);
-      await limiter.beforeLogin(email, caller.ip, caller.log);
-      const user = await verifyCredentials({ users: collections.users, hasher }, email, input.password);
-      if (!user) {
-        await limiter.loginFailed(email, caller.ip);
-        caller.log.info({ event: 'login_failed' }, 'login failed');
-        throw new HttpError(401, 'INVALID_CREDENTIALS', 'Invalid email or password');
-      }
-      return newSession(user);
+      return newSession(await verifyLogin(input, caller));
     },
 
     async refresh(refreshToken: string, caller: Caller): Promise<TokenPair> {

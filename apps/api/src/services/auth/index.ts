@@ -7,3 +7,4 @@ export * from './account-limiter';
 export * from './credentials';
 export * from './auth-service';
 export * from './session-revocations';
+export * from './board-tokens';

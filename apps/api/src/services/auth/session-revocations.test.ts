@@ -22,7 +22,7 @@ describe('session revocations', () => {
     const redis = client(testDeps().redisUrl);
     expect(await waitForRedis(redis, 5000)).toBe(true); // no offline queue: as the app, start once connected
     const keyPrefix = `t-${randomUUID()}`;
-    const store = createSessionRevocations({ redis, keyPrefix, accessTokenTtlSeconds: 900 });
+    const store = createSessionRevocations({ redis, keyPrefix, longestTokenTtlSeconds: 900 });
     const [ended, alsoEnded, live] = [randomUUID(), randomUUID(), randomUUID()];
     await store.revoke([ended, alsoEnded], log);
     expect(await store.isRevoked(ended, log)).toBe(true);
@@ -37,7 +37,7 @@ describe('session revocations', () => {
     const store = createSessionRevocations({
       redis: client('redis://127.0.0.1:1'),
       keyPrefix: 't',
-      accessTokenTtlSeconds: 900,
+      longestTokenTtlSeconds: 900,
     });
     warnings.length = 0;
     await expect(store.revoke([randomUUID()], log)).resolves.toBeUndefined();

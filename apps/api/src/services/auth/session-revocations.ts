@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 /**
  * Access tokens are stateless JWTs, valid for ACCESS_TOKEN_TTL_SECONDS. Each carries `sid`, the
  * refresh-token family (the login) it was issued for. Ending a login — logout, password reset,
- * refresh-token reuse — lists its sid here for one access-token lifetime, and `authenticate` refuses
+ * refresh-token reuse — lists its sid here for the lifetime of the longest-lived token that carries it (access or board token), and `authenticate` refuses
  * tokens whose sid is listed: a logged-out or reset session stops working at once, not minutes later.
  *
  * Redis, not MongoDB: one GET per authenticated request (auto-pipelined with the rate limiter's
@@ -26,11 +26,12 @@ const SKEW_SECONDS = 60;
 export function createSessionRevocations(options: {
   redis: Redis;
   keyPrefix: string;
-  accessTokenTtlSeconds: number;
+  /** The longest lifetime of any token that carries a sid (access or board token). */
+  longestTokenTtlSeconds: number;
 }): SessionRevocations {
   const { redis } = options;
   const keyOf = (sessionId: string) => `${options.keyPrefix}:auth:revoked:${sessionId}`;
-  const ttl = options.accessTokenTtlSeconds + SKEW_SECONDS;
+  const ttl = options.longestTokenTtlSeconds + SKEW_SECONDS;
   return {
     async revoke(sessionIds, log) {
       if (sessionIds.length === 0) return;

@@ -1,6 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
-import { WindowCounter } from '../../../lib/window-counter';
 import {
   Accepted,
   AuthSession,
@@ -14,46 +12,17 @@ import {
   TokenPair,
 } from '../../../schemas/auth';
 import { errorResponses } from '../../../schemas/error';
-import {
-  argon2ParamsFromConfig,
-  createAccountLimiter,
-  createAuthService,
-  createPasswordHasher,
-  type Caller,
-} from '../../../services/auth/index';
 
 /**
  * /api/auth: register, login, refresh (rotating, with reuse detection), logout, forgot/reset
  * password and me. The credential routes have per-IP limits (@fastify/rate-limit, checked before
- * the body is read); the service adds per-account ones (services/auth/account-limiter.ts).
+ * the body is read); the service adds per-account ones (services/auth/account-limiter.ts). The service
+ * and the per-IP limit are shared with Bull Board's operator login (plugins/app/credentials.ts).
  */
 const auth: FastifyPluginAsyncTypebox = async (app) => {
-  const { config, database, redis, queues } = app.deps;
-  const service = createAuthService({
-    config,
-    database,
-    queues,
-    // Computes the dummy hash for unknown-email logins once, now, with the configured cost.
-    hasher: await createPasswordHasher(argon2ParamsFromConfig(config)),
-    limiter: createAccountLimiter(new WindowCounter(redis, app.log), {
-      keyPrefix: config.REDIS_KEY_PREFIX,
-      max: config.AUTH_RATE_LIMIT_MAX,
-      windowMs: config.AUTH_RATE_LIMIT_WINDOW_MS,
-      slowdownAfter: config.AUTH_ACCOUNT_SLOWDOWN_AFTER,
-    }),
-    revocations: app.sessionRevocations,
-    signAccessToken: (claims) => app.jwt.sign(claims),
-  });
-  app.addHook('preClose', () => service.drain());
-
-  const perIpLimit = {
-    rateLimit: {
-      max: config.AUTH_RATE_LIMIT_MAX,
-      timeWindow: config.AUTH_RATE_LIMIT_WINDOW_MS,
-      keyGenerator: (request: FastifyRequest) => request.ip,
-    },
-  };
-  const caller = (request: FastifyRequest): Caller => ({ log: request.log, ip: request.ip, requestId: request.id });
+  const service = app.authService;
+  const perIpLimit = app.authPerIpLimit;
+  const caller = app.callerOf;
 
   app.post(
     '/register',

@@ -1,0 +1,51 @@
+import type { FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { WindowCounter } from '../../lib/window-counter';
+import {
+  argon2ParamsFromConfig,
+  createAccountLimiter,
+  createAuthService,
+  createPasswordHasher,
+  type Caller,
+} from '../../services/auth/index';
+
+/**
+ * The account service and the per-IP limit every login form shares (`/api/auth/*` and the Bull Board
+ * operator form): one password hasher (its dummy hash for unknown emails is computed once, here), one
+ * per-account limiter and one per-IP limit, so a second way in is never a way around the first's limits.
+ */
+export default fp(
+  async (app) => {
+    const { config, database, redis, queues } = app.deps;
+    const service = createAuthService({
+      config,
+      database,
+      queues,
+      // Computes the dummy hash for unknown-email logins once, now, with the configured cost.
+      hasher: await createPasswordHasher(argon2ParamsFromConfig(config)),
+      limiter: createAccountLimiter(new WindowCounter(redis, app.log), {
+        keyPrefix: config.REDIS_KEY_PREFIX,
+        max: config.AUTH_RATE_LIMIT_MAX,
+        windowMs: config.AUTH_RATE_LIMIT_WINDOW_MS,
+        slowdownAfter: config.AUTH_ACCOUNT_SLOWDOWN_AFTER,
+      }),
+      revocations: app.sessionRevocations,
+      signAccessToken: (claims) => app.jwt.sign(claims),
+    });
+    app.addHook('preClose', () => service.drain());
+    app.decorate('authService', service);
+    app.decorate('authPerIpLimit', {
+      rateLimit: {
+        max: config.AUTH_RATE_LIMIT_MAX,
+        timeWindow: config.AUTH_RATE_LIMIT_WINDOW_MS,
+        keyGenerator: (request: FastifyRequest) => request.ip,
+      },
+    });
+    app.decorate('callerOf', (request: FastifyRequest): Caller => ({
+      log: request.log,
+      ip: request.ip,
+      requestId: request.id,
+    }));
+  },
+  { name: 'credentials', dependencies: ['deps', 'jwt', 'authenticate'] },
+);

@@ -1,0 +1,38 @@
+import { ApiError } from './api/client';
+import { h, replace } from './dom';
+
+interface ShortLine {
+  productId?: string;
+  available?: number;
+}
+
+/** Words for a shopper, from an API error; `names` names the cart or order lines by product id. */
+export function describeError(error: unknown, names: ReadonlyMap<string, string> = new Map()): string {
+  if (!(error instanceof ApiError)) return 'Something went wrong. Please try again.';
+  if (error.status === 429) {
+    const wait = error.retryAfter ? ` in ${error.retryAfter} seconds` : ' in a moment';
+    return `Too many requests. Please try again${wait}.`;
+  }
+  if (error.code === 'INSUFFICIENT_STOCK') {
+    const details = (error.details ?? {}) as ShortLine & { items?: ShortLine[] };
+    const lines = details.items ?? [details];
+    const named = lines.map((line) => {
+      const name = (line.productId && names.get(line.productId)) || 'an item';
+      return typeof line.available === 'number' ? `${name} (only ${line.available} left)` : name;
+    });
+    return `Not enough stock for ${named.join(', ')}. Please lower the quantity.`;
+  }
+  return error.message;
+}
+
+/** Shows a message in the live region under the header (read out by screen readers). */
+export function flash(message: string, kind: 'info' | 'error' = 'info'): void {
+  const region = document.getElementById('flash');
+  if (!region) return;
+  replace(region, message ? h('p', { class: `flash ${kind}` }, message) : null);
+}
+
+/** An inline error next to a form (role=alert: read out at once). */
+export function errorBox(message: string): HTMLElement {
+  return h('p', { class: 'flash error', role: 'alert' }, message);
+}
