@@ -82,6 +82,7 @@ export async function commitRefund(
           { $addToSet: { refunds: record, refundIds: commit.refundId } },
           { session },
         );
+        order = await database.collections.orders.findOne({ _id: orderId }, { session });
       }
     } else {
       const result = await database.collections.orders.updateOne(
