@@ -97,6 +97,10 @@ export interface OrderDoc {
   checkoutSessionId?: string;
   /** Fixed before the session is created, so a retried creation sends identical parameters. */
   checkoutExpiresAt?: Date;
+  /** The flat shipping rate charged on top of `total` (minor units), fixed with `checkoutExpiresAt`. */
+  shippingAmount?: number;
+  /** Where the goods go: collected by Checkout, stored by the payment transaction. */
+  shippingAddress?: ShippingAddress;
   paidAt?: Date;
   refundedAt?: Date;
   history: { status: string; at: Date; reason?: string }[];
@@ -113,6 +117,17 @@ export interface OrderDoc {
   timeline?: OrderTimelineEntry[];
   createdAt: Date;
   updatedAt: Date;
+}
+
+export interface ShippingAddress {
+  name: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  postalCode: string;
+  state?: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
 }
 
 export interface OrderFulfilment {
