@@ -46,6 +46,16 @@ export const Fulfilment = Type.Object({
   returnedAt: Type.Optional(Type.String({ format: 'date-time' })),
 });
 
+export const ShippingAddress = Type.Object({
+  name: Type.String(),
+  line1: Type.String(),
+  line2: Type.Optional(Type.String()),
+  city: Type.String(),
+  postalCode: Type.String(),
+  state: Type.Optional(Type.String()),
+  country: Type.String({ description: 'ISO 3166-1 alpha-2' }),
+});
+
 export const Order = Type.Object({
   id: Type.String(),
   status: OrderStatus,
@@ -54,6 +64,10 @@ export const Order = Type.Object({
   currency: Currency,
   statusReason: Type.Optional(Type.String()),
   fulfilment: Fulfilment,
+  shippingAddress: Type.Optional(ShippingAddress),
+  shippingAmount: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'flat shipping charged on top of total, minor units' }),
+  ),
   refundedAmount: Type.Integer({ minimum: 0, description: 'sum of all refunds so far, minor units' }),
   expiresAt: Type.String({
     format: 'date-time',

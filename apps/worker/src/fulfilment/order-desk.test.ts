@@ -10,26 +10,45 @@ import { api, insertProduct, orderWithSession } from './pipeline.test-support';
  */
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ env: { SHIPPING_RATES: 'usd:500,eur:450', SHIPPING_COUNTRIES: 'US,DE' } });
 }, 90_000);
 afterAll(async () => {
   await stack?.stop();
 });
 
 describe('the order desk end to end', () => {
-  it('paid → shipped → delivered: two emails, the tracking in the second, the timeline complete', async () => {
+  it('address collected → paid → shipped → delivered: two emails, the tracking in the second, the timeline complete', async () => {
     const product = await insertProduct(stack, { stock: 4, price: 2500 });
     const { user, orderId, sessionId } = await orderWithSession(stack, product, 2);
     const admin = await stack.createUser('admin');
     const id = orderId.toHexString();
 
     const session = stack.sim.sessions().find((s) => s.id === sessionId)!;
-    const paid = await fetch(`${session.url}/pay`, { method: 'POST', redirect: 'manual' });
+    expect(session.amount_total).toBe(2 * 2500 + 500);
+    const page = await (await fetch(session.url!)).text();
+    expect(page).toContain('data-shipping-address');
+    const address = {
+      shipping_name: 'Ada Lovelace',
+      shipping_line1: '12 Market Street',
+      shipping_city: 'Springfield',
+      shipping_postal_code: '62701',
+      shipping_state: 'IL',
+      shipping_country: 'US',
+    };
+    const abroad = await fetch(`${session.url}/pay`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ ...address, shipping_country: 'FR' }),
+    });
+    expect(abroad.status).toBe(409);
+    const paid = await fetch(`${session.url}/pay`, { method: 'POST', redirect: 'manual', body: new URLSearchParams(address) });
     expect(paid.status).toBe(303);
     await waitFor(
       async () => expect((await stack.database.collections.orders.findOne({ _id: orderId }))?.status).toBe('paid'),
       { timeoutMs: 15_000 },
     );
+    const payment = await stack.database.collections.payments.findOne({ sessionId });
+    expect(payment?.amount).toBe(5500);
 
     const shipment = { carrier: 'DHL', trackingNumber: 'JD014600001', trackingUrl: 'https://track.example.com/JD014600001' };
     const shipped = await api(stack, 'POST', `/api/admin/orders/${id}/ship`, { ...admin.headers, 'content-type': 'application/json' }, shipment);
@@ -64,8 +83,20 @@ describe('the order desk end to end', () => {
     expect(shippedMail.text).toContain('https://track.example.com/JD014600001');
     expect(shippedMail.messageId).toBe(`<order_shipped:${id}@simple-shop>`);
 
-    const mine = await api<{ fulfilment: Record<string, string> }>(stack, 'GET', `/api/orders/${id}`, user.headers);
-    expect(mine.body.fulfilment).toMatchObject({ status: 'delivered', carrier: 'DHL', trackingNumber: 'JD014600001' });
+    const mine = await api<Record<string, unknown>>(stack, 'GET', `/api/orders/${id}`, user.headers);
+    expect(mine.body).toMatchObject({
+      total: 5000,
+      shippingAmount: 500,
+      shippingAddress: {
+        name: 'Ada Lovelace',
+        line1: '12 Market Street',
+        city: 'Springfield',
+        postalCode: '62701',
+        state: 'IL',
+        country: 'US',
+      },
+      fulfilment: { status: 'delivered', carrier: 'DHL', trackingNumber: 'JD014600001' },
+    });
 
     // A partial refund afterwards: one more email, with the amount; Stripe's charge.refunded
     // webhook for it (not a full refund) changes nothing more.

@@ -37,6 +37,8 @@ export function toOrderDto(order: OrderDoc): Order {
     currency: order.currency,
     ...(order.statusReason ? { statusReason: order.statusReason } : {}),
     fulfilment: toFulfilmentDto(order),
+    ...(order.shippingAddress ? { shippingAddress: { ...order.shippingAddress } } : {}),
+    ...(order.shippingAmount === undefined ? {} : { shippingAmount: order.shippingAmount }),
     refundedAmount: order.refundedAmount ?? 0,
     expiresAt: order.expiresAt.toISOString(),
     createdAt: order.createdAt.toISOString(),

@@ -97,7 +97,7 @@ describe('order desk: access', () => {
       expect([res.statusCode, res.json().error.code], url).toEqual([403, 'FORBIDDEN']);
     }
     expect(await orderDoc(id)).toEqual(before);
-    expect(stripe.sim.refunds().filter((r) => r.metadata.orderId === id)).toHaveLength(0);
+    expect(stripe.sim.refunds().filter((r) => r.metadata?.orderId === id)).toHaveLength(0);
   });
 });
 
@@ -229,7 +229,7 @@ describe('POST /api/admin/orders/:id/ship and /deliver', () => {
 describe('POST /api/admin/orders/:id/refund', () => {
   it('30 %, then 70 %, then 1 more cent refused: two Stripe refunds, ends refunded, restocked once', async () => {
     const { id, product } = await paidOrder({ price: 5000, quantity: 2, stock: 10 });
-    const refundsOf = () => stripe.sim.refunds().filter((r) => r.metadata.orderId === id);
+    const refundsOf = () => stripe.sim.refunds().filter((r) => r.metadata?.orderId === id);
     const stock = async () => (await app.deps.database.collections.products.findOne({ _id: product._id }))!.stock;
     expect(await stock()).toBe(8);
 
@@ -284,7 +284,7 @@ describe('POST /api/admin/orders/:id/refund', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ status: 'refunded', refundedAmount: 1999 });
     expect((await app.deps.database.collections.products.findOne({ _id: product._id }))!.stock).toBe(4);
-    expect(stripe.sim.refunds().filter((r) => r.metadata.orderId === id).map((r) => r.amount)).toEqual([1999]);
+    expect(stripe.sim.refunds().filter((r) => r.metadata?.orderId === id).map((r) => r.amount)).toEqual([1999]);
   });
 
   it('refuses bad input (400), too much (409) and unpaid orders (409) without a Stripe call or a write', async () => {
@@ -312,7 +312,7 @@ describe('POST /api/admin/orders/:id/refund', () => {
     const badKey = await post(`/api/admin/orders/${id}/refund`, { reason: 'x', restock: false }, { ...admin, 'idempotency-key': 'bad key!' });
     expect(badKey.statusCode).toBe(400);
     expect(await orderDoc(id)).toEqual(before);
-    expect(stripe.sim.refunds().filter((r) => [id, pending.id].includes(r.metadata.orderId ?? ''))).toHaveLength(0);
+    expect(stripe.sim.refunds().filter((r) => [id, pending.id].includes(r.metadata?.orderId ?? ''))).toHaveLength(0);
   });
 });
 

@@ -127,6 +127,7 @@ const orders: FastifyPluginAsyncTypebox = async (app) => {
           );
           return { statusCode: 200, body: await orderDetail(app.deps, refunded.order) };
         },
+        { leaseMs: app.deps.config.IDEMPOTENCY_LEASE_SECONDS * 1000 },
       );
       if (result.replayed) void reply.header('idempotent-replayed', 'true');
       return reply.status(result.statusCode).send(result.body as never);
