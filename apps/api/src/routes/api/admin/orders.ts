@@ -5,6 +5,7 @@ import { AdminOrderDetail, DeliverBody, RefundBody, ShipBody } from '../../../sc
 import { AdminOrderList, AdminOrderListQuery } from '../../../schemas/orders';
 import { parseObjectId } from '../../../lib/cursor';
 import { parseIdempotencyKey, withIdempotency } from '../../../services/idempotency';
+import { readAwaitingFulfilment, registerFulfilmentGauges } from '../../../services/orders/fulfilment-gauges';
 import { listOrders } from '../../../services/orders/list-orders';
 import {
   adminOrderFilter,
@@ -21,6 +22,9 @@ import {
  * GET /:id does) and leaves an entry on its timeline naming the admin.
  */
 const orders: FastifyPluginAsyncTypebox = async (app) => {
+  registerFulfilmentGauges(app.metricsRegistry, () => readAwaitingFulfilment(app.deps.database.collections), {
+    log: app.log,
+  });
   const common = { tags: ['admin'], security: [{ bearerAuth: [] }] };
 
   app.get(
