@@ -342,3 +342,24 @@ describe('GET /api/admin/orders filters', () => {
     }
   });
 });
+
+describe('fulfilment metrics', () => {
+  const metric = async (name: string) => {
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    const line = res.body.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    expect(line, name).toBeDefined();
+    return Number(line!.split(' ').at(-1));
+  };
+
+  it('orders_awaiting_fulfilment counts paid unshipped orders at scrape time; the oldest one has an age', async () => {
+    const before = await metric('orders_awaiting_fulfilment');
+    const { id } = await paidOrder();
+    expect(await metric('orders_awaiting_fulfilment')).toBe(before + 1);
+    // Backdate the oldest waiting order's payment: the age gauge reports at least that much.
+    await orders().updateOne({ _id: new ObjectId(id) }, { $set: { paidAt: new Date(Date.now() - 7 * 24 * 3600_000) } });
+    expect(await metric('orders_awaiting_fulfilment_oldest_age_seconds')).toBeGreaterThanOrEqual(7 * 24 * 3600);
+    await post(`/api/admin/orders/${id}/ship`, { carrier: 'DHL', trackingNumber: 'M1' });
+    expect(await metric('orders_awaiting_fulfilment')).toBe(before);
+    expect(await metric('orders_awaiting_fulfilment_oldest_age_seconds')).toBeLessThan(7 * 24 * 3600);
+  });
+});

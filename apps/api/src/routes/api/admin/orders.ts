@@ -24,6 +24,7 @@ import {
 const orders: FastifyPluginAsyncTypebox = async (app) => {
   registerFulfilmentGauges(app.metricsRegistry, () => readAwaitingFulfilment(app.deps.database.collections), {
     log: app.log,
+    slaSeconds: app.deps.config.FULFILMENT_SLA_HOURS * 3600,
   });
   const common = { tags: ['admin'], security: [{ bearerAuth: [] }] };
 
