@@ -16,16 +16,19 @@ const SUBJECTS: Record<OrderEmailKind, string> = {
 export interface OrderEmailExtra {
   reason?: string;
   refundId?: string;
-  /** This refund's amount: one refund email per refund (keyed by its id). */
+  /** This refund's amount. */
   amount?: number;
+  /** A partial refund: its email is keyed by the refund id, so each partial refund gets one. */
+  partial?: boolean;
   shipment?: { carrier: string; trackingNumber: string; trackingUrl?: string };
 }
 
 /**
  * Writes an order email to the outbox (inside the caller's transaction when given): its ID is
  * `${kind}:${orderId}`, so the customer gets at most one email per (order, kind) however often
- * the outcome runs — except refunds, one per Stripe refund (`order_refunded:${orderId}:${refundId}`),
- * since an order can be refunded in parts. Returns the outbox ID, or null when the order has no known customer. The
+ * the outcome runs — except partial refunds, one per Stripe refund
+ * (`order_refunded:${orderId}:${refundId}`); the refund that completes the order keeps the per-order ID,
+ * so two paths recording the same full refund still send one email. Returns the outbox ID, or null when the order has no known customer. The
  * worker renders it (apps/worker/src/email) when its job runs.
  */
 export async function recordOrderEmail(
@@ -59,7 +62,7 @@ export async function recordOrderEmail(
         database.collections,
         {
           ...common,
-          subjectId: extra.refundId ? `${base.orderId}:${extra.refundId}` : base.orderId,
+          subjectId: extra.partial && extra.refundId ? `${base.orderId}:${extra.refundId}` : base.orderId,
           kind,
           data: {
             ...base,

@@ -133,7 +133,7 @@ export async function commitRefund(
       database,
       'order_refunded',
       order,
-      { reason: commit.reason, refundId: commit.refundId, amount },
+      { reason: commit.reason, refundId: commit.refundId, amount, partial: !full },
       session,
     );
     return { order, outboxId, full, amount };
