@@ -287,26 +287,50 @@ export async function refundOrder(
 }
 
 /**
- * `charge.refunded` for a full refund made outside the shop (the Stripe Dashboard): a paid order
- * becomes `refunded`, its units go back on hand and the customer is told, once. Refunds the shop
- * made itself already moved the order, so for them this changes nothing. Partial refunds leave
- * the order paid.
+ * `charge.refunded` for a refund made outside the shop (the Stripe Dashboard). A full refund: a
+ * paid order becomes `refunded`, its units go back on hand and the customer is told, once; refunds
+ * the shop made itself already moved the order, so for them this changes nothing. A partial one:
+ * each refund of the charge that the shop did not make (no `orderId` in its metadata) and has not
+ * recorded is recorded by its id, without restock (nobody said the goods came back). The shop's own
+ * refunds are left to the request that made them, which knows whether to restock.
  */
 export async function recordStripeRefund(
   deps: OutcomeDeps,
   charge: Pick<Stripe.Charge, 'id' | 'refunded' | 'payment_intent' | 'metadata'>,
 ): Promise<OutcomeResult<'refunded' | 'partially_refunded' | 'unchanged'>> {
-  if (!charge.refunded) return result('unchanged');
   const paymentIntentId = typeof charge.payment_intent === 'string' ? charge.payment_intent : charge.payment_intent?.id;
   if (!paymentIntentId) return result('unchanged');
   const payment = await deps.database.collections.payments.findOne({ paymentIntentId });
   if (!payment) return result('unchanged');
-  return commitRefund(deps, payment.orderId, {
-    reason: 'refunded in Stripe',
-    restock: true,
-    from: ['paid'],
-    refundId: charge.id,
-    paymentIntentId,
-    by: 'stripe',
-  });
+  if (charge.refunded) {
+    return commitRefund(deps, payment.orderId, {
+      reason: 'refunded in Stripe',
+      restock: true,
+      from: ['paid'],
+      refundId: charge.id,
+      paymentIntentId,
+      by: 'stripe',
+    });
+  }
+  if (!deps.stripe) return result('unchanged');
+  const order = await deps.database.collections.orders.findOne({ _id: payment.orderId });
+  if (!order) return result('unchanged');
+  const refunds = await deps.stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 });
+  let last: OutcomeResult<'refunded' | 'partially_refunded' | 'unchanged'> = result('unchanged');
+  for (const refund of [...refunds.data].reverse()) {
+    if (refund.status !== 'succeeded' || refund.metadata?.orderId || order.refundIds?.includes(refund.id)) continue;
+    const recorded = await commitRefund(deps, payment.orderId, {
+      reason: 'refunded in Stripe',
+      restock: false,
+      from: ['paid'],
+      refundId: refund.id,
+      paymentIntentId,
+      by: 'stripe',
+      amount: refund.amount,
+    });
+    if (recorded.outcome !== 'unchanged') {
+      last = { ...recorded, outboxIds: [...last.outboxIds, ...recorded.outboxIds] };
+    }
+  }
+  return last;
 }

@@ -1,5 +1,5 @@
 import { ObjectId, type OrderDoc } from '@simple-shop/db';
-import { payOrder } from '@simple-shop/order-outcomes';
+import { payOrder, recordStripeRefund } from '@simple-shop/order-outcomes';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertProducts, productDoc } from '../../../products.test-support';
@@ -313,6 +313,34 @@ describe('POST /api/admin/orders/:id/refund', () => {
     expect(badKey.statusCode).toBe(400);
     expect(await orderDoc(id)).toEqual(before);
     expect(stripe.sim.refunds().filter((r) => [id, pending.id].includes(r.metadata?.orderId ?? ''))).toHaveLength(0);
+  });
+});
+
+describe('refunds made in the Stripe Dashboard', () => {
+  it('a partial one lands on the timeline once, without restock; the shop\'s own refunds are not recorded twice', async () => {
+    const { id, product } = await paidOrder({ price: 4000, quantity: 1, stock: 3 });
+    const ours = await post(`/api/admin/orders/${id}/refund`, { amount: 500, reason: 'late', restock: false });
+    expect(ours.statusCode, ours.body).toBe(200);
+    const payment = await app.deps.database.collections.payments.findOne({ orderId: new ObjectId(id) });
+    const stripeClient = app.deps.stripe!;
+    await stripeClient.refunds.create({ payment_intent: payment!.paymentIntentId!, amount: 1500 });
+    const pi = await stripeClient.paymentIntents.retrieve(payment!.paymentIntentId!);
+    const charge = await stripeClient.charges.retrieve(pi.latest_charge as string);
+    expect([charge.refunded, charge.amount_refunded]).toEqual([false, 2000]);
+    const deps = { database: app.deps.database, stripe: stripeClient, log: app.log };
+
+    expect((await recordStripeRefund(deps, charge)).outcome).toBe('partially_refunded');
+    expect((await recordStripeRefund(deps, charge)).outcome).toBe('unchanged');
+    const order = await orderDoc(id);
+    expect([order.status, order.refundedAmount, order.refunds?.map((r) => [r.amount, r.by])]).toEqual([
+      'paid',
+      2000,
+      [
+        [500, `admin:${adminId}`],
+        [1500, 'stripe'],
+      ],
+    ]);
+    expect((await app.deps.database.collections.products.findOne({ _id: product._id }))!.stock).toBe(2);
   });
 });
 
