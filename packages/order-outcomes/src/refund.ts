@@ -270,7 +270,14 @@ export async function refundOrder(
     {
       payment_intent: paymentIntentId,
       ...(partial ? { amount: request.amount } : {}),
-      metadata: { orderId, reason: request.reason.slice(0, 500) },
+      // What commitRefund needs, so the charge.refunded webhook can record this refund if this
+      // process dies before it does (see recordStripeRefund).
+      metadata: {
+        orderId,
+        reason: request.reason.slice(0, 500),
+        restock: String(request.restock),
+        by: request.by.slice(0, 500),
+      },
     },
     { idempotencyKey },
   );
@@ -287,12 +294,12 @@ export async function refundOrder(
 }
 
 /**
- * `charge.refunded` for a refund made outside the shop (the Stripe Dashboard). A full refund: a
- * paid order becomes `refunded`, its units go back on hand and the customer is told, once; refunds
- * the shop made itself already moved the order, so for them this changes nothing. A partial one:
- * each refund of the charge that the shop did not make (no `orderId` in its metadata) and has not
- * recorded is recorded by its id, without restock (nobody said the goods came back). The shop's own
- * refunds are left to the request that made them, which knows whether to restock.
+ * `charge.refunded`. A full refund made outside the shop (the Stripe Dashboard): a paid order
+ * becomes `refunded`, its units go back on hand and the customer is told, once; refunds the shop
+ * made itself already moved the order, so for them this changes nothing. Otherwise each refund of
+ * the charge not recorded yet is recorded by its id: the shop's own (its metadata carries the
+ * order, reason, restock and who asked — this finishes a refund whose request died after Stripe
+ * made it) and outside ones (no restock: nobody said the goods came back).
  */
 export async function recordStripeRefund(
   deps: OutcomeDeps,
@@ -318,14 +325,15 @@ export async function recordStripeRefund(
   const refunds = await deps.stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 });
   let last: OutcomeResult<'refunded' | 'partially_refunded' | 'unchanged'> = result('unchanged');
   for (const refund of [...refunds.data].reverse()) {
-    if (refund.status !== 'succeeded' || refund.metadata?.orderId || order.refundIds?.includes(refund.id)) continue;
+    if (refund.status !== 'succeeded' || order.refundIds?.includes(refund.id)) continue;
+    const ours = refund.metadata?.orderId === order._id.toHexString();
     const recorded = await commitRefund(deps, payment.orderId, {
-      reason: 'refunded in Stripe',
-      restock: false,
+      reason: (ours && refund.metadata?.reason) || 'refunded in Stripe',
+      restock: ours && refund.metadata?.restock === 'true',
       from: ['paid'],
       refundId: refund.id,
       paymentIntentId,
-      by: 'stripe',
+      by: (ours && refund.metadata?.by) || 'stripe',
       amount: refund.amount,
     });
     if (recorded.outcome !== 'unchanged') {

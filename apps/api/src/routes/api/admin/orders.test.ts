@@ -344,6 +344,31 @@ describe('refunds made in the Stripe Dashboard', () => {
   });
 });
 
+describe('a refund whose request died after Stripe made it', () => {
+  it('is finished by charge.refunded from its Stripe metadata: restocked as asked, once', async () => {
+    const { id, product } = await paidOrder({ price: 3000, quantity: 2, stock: 4 });
+    const payment = await app.deps.database.collections.payments.findOne({ orderId: new ObjectId(id) });
+    const stripeClient = app.deps.stripe!;
+    // What refundOrder sends, without the commit that would follow.
+    await stripeClient.refunds.create({
+      payment_intent: payment!.paymentIntentId!,
+      amount: 1000,
+      metadata: { orderId: id, reason: 'dented', restock: 'true', by: `admin:${adminId}` },
+    });
+    const pi = await stripeClient.paymentIntents.retrieve(payment!.paymentIntentId!);
+    const charge = await stripeClient.charges.retrieve(pi.latest_charge as string);
+    const deps = { database: app.deps.database, stripe: stripeClient, log: app.log };
+    expect((await recordStripeRefund(deps, charge)).outcome).toBe('partially_refunded');
+    expect((await recordStripeRefund(deps, charge)).outcome).toBe('unchanged');
+    const order = await orderDoc(id);
+    expect([order.refundedAmount, order.refunds?.map((r) => [r.amount, r.by, r.reason])]).toEqual([
+      1000,
+      [[1000, `admin:${adminId}`, 'dented']],
+    ]);
+    expect((await app.deps.database.collections.products.findOne({ _id: product._id }))!.stock).toBe(4);
+  });
+});
+
 describe('GET /api/admin/orders filters', () => {
   it('filters by status, fulfilment status, creation date and customer email', async () => {
     const shipped = await paidOrder();
