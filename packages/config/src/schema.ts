@@ -112,6 +112,12 @@ export const EnvSchema = Type.Object({
   }),
   CHECKOUT_CANCEL_URL: Type.String({ default: 'http://localhost:3000/checkout/cancelled' }),
   CHECKOUT_SESSION_TTL_SECONDS: Type.Integer({ minimum: 1800, maximum: 86_400, default: 1800 }),
+  /** Countries Checkout collects a shipping address for (ISO 3166-1 alpha-2, upper case, comma-separated). */
+  SHIPPING_COUNTRIES: Type.String({ pattern: '^[A-Z]{2}(,[A-Z]{2})*$', default: 'US,CA,GB,IE,DE,FR,NL' }),
+  /** Paid orders should ship within this many hours; the OrdersAwaitingFulfilmentTooLong alert reads it. */
+  FULFILMENT_SLA_HOURS: Type.Integer({ minimum: 1, maximum: 720, default: 48 }),
+  /** Flat shipping rate per currency in minor units, e.g. `usd:500,eur:450`; unset or no entry = free. */
+  SHIPPING_RATES: Type.Optional(Type.String({ pattern: '^[a-z]{3}:[0-9]{1,7}(,[a-z]{3}:[0-9]{1,7})*$' })),
 
   // Email
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),

@@ -97,11 +97,69 @@ export interface OrderDoc {
   checkoutSessionId?: string;
   /** Fixed before the session is created, so a retried creation sends identical parameters. */
   checkoutExpiresAt?: Date;
+  /** The flat shipping rate charged on top of `total` (minor units), fixed with `checkoutExpiresAt`. */
+  shippingAmount?: number;
+  /** Where the goods go: collected by Checkout, stored by the payment transaction. */
+  shippingAddress?: ShippingAddress;
   paidAt?: Date;
   refundedAt?: Date;
   history: { status: string; at: Date; reason?: string }[];
+  /** FulfilmentStatus from @simple-shop/domain; absent means `unfulfilled` (orders before fulfilment existed). */
+  fulfilmentStatus?: string;
+  fulfilment?: OrderFulfilment;
+  /** Sum of the refunds recorded on this order, minor units. Absent means nothing refunded. */
+  refundedAmount?: number;
+  /** One entry per Stripe refund (its id makes recording it idempotent). */
+  refunds?: OrderRefund[];
+  /** Stripe refund ids of `refunds`, the guard that records each refund once. */
+  refundIds?: string[];
+  /** The operator's and the customer's view of what happened: payment and fulfilment events. */
+  timeline?: OrderTimelineEntry[];
   createdAt: Date;
   updatedAt: Date;
+}
+
+export interface ShippingAddress {
+  name: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  postalCode: string;
+  state?: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+}
+
+export interface OrderFulfilment {
+  carrier?: string;
+  trackingNumber?: string;
+  trackingUrl?: string;
+  shippedAt?: Date;
+  deliveredAt?: Date;
+  returnedAt?: Date;
+}
+
+export interface OrderRefund {
+  refundId: string;
+  amount: number;
+  reason: string;
+  by: string;
+  at: Date;
+}
+
+/**
+ * One event of an order's life. `by` is an admin's user id, `customer`, `stripe` or `system:*`;
+ * `kind` says which state moved (`payment` for status and refunds, `fulfilment` for goods).
+ * This is also the audit record of every order-desk action.
+ */
+export interface OrderTimelineEntry {
+  at: Date;
+  by: string;
+  kind: 'payment' | 'fulfilment';
+  from?: string;
+  to: string;
+  note?: string;
+  amount?: number;
 }
 
 /**
@@ -164,6 +222,8 @@ export interface PaymentDoc {
   amount: number;
   currency: string;
   refundId?: string;
+  /** Sum refunded so far (partial refunds), minor units. */
+  amountRefunded?: number;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -16,7 +16,9 @@ export interface EmailDataByKind {
   password_reset: { name: string; resetUrl: string };
   order_confirmation: OrderEmailData;
   payment_failed: OrderEmailData & { reason: string };
-  order_refunded: OrderEmailData & { reason: string; refundId: string };
+  /** `amount` is what this refund gave back (minor units); older records lack it (a full refund). */
+  order_refunded: OrderEmailData & { reason: string; refundId: string; amount?: number };
+  order_shipped: OrderEmailData & { carrier: string; trackingNumber: string; trackingUrl?: string };
 }
 export type EmailKind = keyof EmailDataByKind;
 

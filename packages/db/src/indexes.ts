@@ -47,6 +47,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { userId: 1, status: 1 }, name: 'user_status' },
     // The admin list without a status filter.
     { key: { createdAt: -1, _id: -1 }, name: 'created_desc' },
+    // orders_awaiting_fulfilment and its oldest paidAt (scrape time); the order desk's filters.
+    { key: { status: 1, fulfilmentStatus: 1, paidAt: 1 }, name: 'status_fulfilment_paid' },
   ],
   [COLLECTIONS.reservations]: [
     { key: { orderId: 1 }, name: 'order' },

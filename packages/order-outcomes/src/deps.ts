@@ -53,7 +53,7 @@ export class PermanentOutcomeError extends Error {
 export class OutcomeConflictError extends Error {
   override name = 'OutcomeConflictError';
   constructor(
-    readonly code: 'PAYMENT_IN_PROGRESS' | 'INVALID_STATE' | 'PAYMENTS_DISABLED',
+    readonly code: 'PAYMENT_IN_PROGRESS' | 'INVALID_STATE' | 'PAYMENTS_DISABLED' | 'REFUND_TOO_LARGE',
     message: string,
   ) {
     super(message);

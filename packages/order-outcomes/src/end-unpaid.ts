@@ -91,13 +91,17 @@ export async function cancelOrder(
   }
 
   if (order.status === 'paid') {
+    // Goods on their way are a return, handled by the order desk, not a cancel.
+    if ((order.fulfilmentStatus ?? 'unfulfilled') !== 'unfulfilled') {
+      throw new OutcomeConflictError('INVALID_STATE', `Order is ${order.fulfilmentStatus} and cannot be cancelled`);
+    }
     const refunded = await refundOrder(deps, order, {
       reason: 'cancelled by customer after payment',
       restock: true,
       from: ['paid'],
       by: 'customer',
     });
-    if (refunded.outcome === 'refunded') return refunded;
+    if (refunded.outcome === 'refunded') return { ...refunded, outcome: 'refunded' };
     const current = await database.collections.orders.findOne({ _id: order._id });
     if (current) return result('unchanged', current);
   }

@@ -9,6 +9,8 @@ export {
   commitRefund,
   finishRefundStock,
   restockAdjustmentId,
+  RefundTooLargeError,
   type RefundRequest,
   type RefundCommit,
 } from './refund';
+export { shipOrder, completeFulfilment, FulfilmentConflictError, OrderMissingError, type Shipment } from './fulfil';

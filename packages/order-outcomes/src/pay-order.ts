@@ -1,4 +1,4 @@
-import { ObjectId, type OrderDoc } from '@simple-shop/db';
+import { ObjectId, type OrderDoc, type ShippingAddress } from '@simple-shop/db';
 import type { OrderStatus } from '@simple-shop/domain';
 import {
   consumeReservations,
@@ -41,6 +41,24 @@ export class ReservationLostError extends Error {
   override name = 'ReservationLostError';
 }
 
+/** The address Checkout collected (absent when the session did not ask for one). */
+function shippingAddressOf(session: Stripe.Checkout.Session): { shippingAddress?: ShippingAddress } {
+  const details = session.collected_information?.shipping_details;
+  const address = details?.address;
+  if (!details || !address?.line1 || !address.city || !address.postal_code || !address.country) return {};
+  return {
+    shippingAddress: {
+      name: details.name,
+      line1: address.line1,
+      ...(address.line2 ? { line2: address.line2 } : {}),
+      city: address.city,
+      postalCode: address.postal_code,
+      ...(address.state ? { state: address.state } : {}),
+      country: address.country,
+    },
+  };
+}
+
 const paymentIntentIdOf = (session: Stripe.Checkout.Session) =>
   typeof session.payment_intent === 'string' ? session.payment_intent : (session.payment_intent?.id ?? undefined);
 
@@ -66,7 +84,8 @@ export async function payOrder(
 
   if (order.status === 'paid') return result('already_paid');
   if (order.status === 'refunded' || order.status === 'needs_review') return result('not_payable');
-  if (session.amount_total !== order.total || session.currency !== order.currency) {
+  // The flat shipping rate was fixed on the order before the session was created.
+  if (session.amount_total !== order.total + (order.shippingAmount ?? 0) || session.currency !== order.currency) {
     return holdForReview(deps, order, session, log);
   }
 
@@ -78,9 +97,11 @@ export async function payOrder(
   const paid = await database.transaction(async (tx) => {
     const moved = await moveOrder(database, orderId, 'paid', {
       from: PAYABLE_FROM,
-      set: { paidAt: now },
+      set: { paidAt: now, ...shippingAddressOf(session) },
       session: tx,
       reason: 'payment succeeded',
+      by: 'stripe',
+      timeline: { from: order.status },
     });
     if (!moved) return null; // another delivery got here first
     const missing = await consumeReservations(database, orderId, moved.items, tx);

@@ -81,6 +81,8 @@ export async function createOrder(database: Database, input: CreateOrderInput): 
     currency,
     expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000),
     history: [{ status: 'pending_payment', at: now }],
+    fulfilmentStatus: 'unfulfilled',
+    timeline: [{ at: now, by: input.userId.toHexString(), kind: 'payment', to: 'pending_payment', note: 'order placed' }],
     createdAt: now,
     updatedAt: now,
   };

@@ -17,3 +17,4 @@ export { recordAdjustment, applyAdjustment, clearAppliedMarker, onHandOf, type A
 export { changeStock, levelsOf, type StockRequest, type InventoryLevels } from './inventory/admin-stock';
 export { moveOrder, endUnpaidOrder, HOLDS_NO_STOCK, type UnpaidEnd } from './transitions';
 export { migrateInventoryToReservations, type MigrationReport } from './migrations/inventory-reservations';
+export { moveFulfilment, fulfilmentStatusOf } from './fulfilment';

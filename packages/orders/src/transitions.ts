@@ -1,5 +1,5 @@
-import type { ClientSession, ObjectId } from 'mongodb';
-import type { Database, OrderDoc } from '@simple-shop/db';
+import type { ClientSession, Filter, ObjectId } from 'mongodb';
+import type { Database, OrderDoc, OrderTimelineEntry } from '@simple-shop/db';
 import { statusesAllowing, type OrderStatus } from '@simple-shop/domain';
 import { releaseReservations } from './inventory/reservations';
 
@@ -12,21 +12,43 @@ export async function moveOrder(
   database: Database,
   orderId: ObjectId,
   to: OrderStatus,
-  options: { reason?: string; from?: readonly OrderStatus[]; set?: Partial<OrderDoc>; session?: ClientSession } = {},
+  options: {
+    reason?: string;
+    from?: readonly OrderStatus[];
+    set?: Partial<OrderDoc>;
+    session?: ClientSession;
+    /** Who made the move, for the timeline (default `system`). */
+    by?: string;
+    /** Extra conditions of the guard (e.g. a refund not recorded yet). */
+    where?: Filter<OrderDoc>;
+    /** Extra facts for the timeline entry (the refunded amount). */
+    timeline?: Pick<OrderTimelineEntry, 'amount' | 'from'>;
+  } = {},
 ): Promise<OrderDoc | null> {
   const now = new Date();
   const allowed = options.from ?? statusesAllowing(to);
   const entry = { status: to, at: now, ...(options.reason ? { reason: options.reason } : {}) };
+  // `from` is only known for certain when the guard allows one status (or the caller read it).
+  const from = options.timeline?.from ?? (allowed.length === 1 ? allowed[0] : undefined);
+  const event: OrderTimelineEntry = {
+    at: now,
+    by: options.by ?? 'system',
+    kind: 'payment',
+    ...(from ? { from } : {}),
+    to,
+    ...(options.reason ? { note: options.reason } : {}),
+    ...(options.timeline?.amount === undefined ? {} : { amount: options.timeline.amount }),
+  };
   // The guarded update is the decision: of two concurrent moves only one modifies the document.
   // (A guarded updateOne, not findOneAndUpdate, because the offline stand-in only makes the
   // former atomic; on MongoDB both are.) `$addToSet` of a timestamped entry appends to the
   // history without a read.
   const sessionOption = options.session ? { session: options.session } : {};
   const result = await database.collections.orders.updateOne(
-    { _id: orderId, status: { $in: [...allowed] } },
+    { ...options.where, _id: orderId, status: { $in: [...allowed] } },
     {
       $set: { ...options.set, status: to, updatedAt: now, ...(options.reason ? { statusReason: options.reason } : {}) },
-      $addToSet: { history: entry },
+      $addToSet: { history: entry, timeline: event },
     },
     sessionOption,
   );

@@ -16,7 +16,16 @@ export function checkoutIdempotencyKey(orderId: string): string {
  */
 export function checkoutSessionParams(
   order: Pick<OrderDoc, '_id' | 'items' | 'currency' | 'userId'>,
-  options: { successUrl: string; cancelUrl: string; expiresAt: Date; customerEmail?: string },
+  options: {
+    successUrl: string;
+    cancelUrl: string;
+    expiresAt: Date;
+    customerEmail?: string;
+    /** Where the shop ships to: Checkout collects an address in one of these countries. */
+    shippingCountries?: readonly string[];
+    /** The flat shipping rate fixed for this order (minor units of its currency); 0 = free. */
+    shippingAmount?: number;
+  },
 ): Stripe.Checkout.SessionCreateParams {
   const orderId = order._id.toHexString();
   return {
@@ -36,7 +45,38 @@ export function checkoutSessionParams(
     cancel_url: options.cancelUrl,
     expires_at: Math.floor(options.expiresAt.getTime() / 1000),
     ...(options.customerEmail ? { customer_email: options.customerEmail } : {}),
+    ...(options.shippingCountries?.length
+      ? {
+          shipping_address_collection: {
+            allowed_countries: [
+              ...options.shippingCountries,
+            ] as Stripe.Checkout.SessionCreateParams.ShippingAddressCollection.AllowedCountry[],
+          },
+        }
+      : {}),
+    ...(options.shippingAmount
+      ? {
+          shipping_options: [
+            {
+              shipping_rate_data: {
+                type: 'fixed_amount' as const,
+                display_name: 'Standard shipping',
+                fixed_amount: { amount: options.shippingAmount, currency: order.currency },
+              },
+            },
+          ],
+        }
+      : {}),
   };
+}
+
+/** `usd:500,eur:450` → the flat rate of `currency` in minor units (0 when none is configured). */
+export function shippingRateFor(rates: string | undefined, currency: string): number {
+  for (const entry of (rates ?? '').split(',')) {
+    const [code, amount] = entry.split(':');
+    if (code === currency && amount !== undefined) return Number(amount);
+  }
+  return 0;
 }
 
 /** A session expiry Stripe accepts: the order's own expiry, clamped into [now+30 min, now+24 h]. */

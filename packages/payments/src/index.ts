@@ -1,7 +1,7 @@
 export { createStripeClient, Stripe, STRIPE_API_VERSION } from './stripe-client';
 export {
   checkoutIdempotencyKey,
-  checkoutSessionParams,
+  checkoutSessionParams, shippingRateFor,
   sessionExpiry,
   MIN_SESSION_SECONDS,
   MAX_SESSION_SECONDS,

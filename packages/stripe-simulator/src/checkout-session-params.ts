@@ -48,6 +48,41 @@ export interface CheckoutSessionInput {
   allowPromotionCodes: boolean | null;
   paymentMethodTypes: string[];
   paymentIntentData: { metadata: Metadata; description: string | null };
+  /** `shipping_address_collection[allowed_countries]`; null = no address collected. */
+  shippingCountries: string[] | null;
+  /** The first `shipping_options[].shipping_rate_data` with a fixed amount. */
+  shippingRate: { displayName: string; amount: number } | null;
+}
+
+function readShippingCountries(params: Params): string[] | null {
+  const collection = optionalObject(params.shipping_address_collection, 'shipping_address_collection');
+  if (!collection) return null;
+  const countries = (optionalList(collection.allowed_countries, 'shipping_address_collection[allowed_countries]') ?? []).map(
+    (v, i) => requiredString(v, joinParam('shipping_address_collection[allowed_countries]', i)),
+  );
+  if (countries.length === 0 || countries.some((c) => !/^[A-Z]{2}$/.test(c))) {
+    throw invalidParam(
+      'shipping_address_collection[allowed_countries]',
+      'Invalid array: allowed_countries must list two-letter country codes.',
+    );
+  }
+  return countries;
+}
+
+function readShippingRate(params: Params, currency: string): { displayName: string; amount: number } | null {
+  const options = optionalList(params.shipping_options, 'shipping_options');
+  if (!options || options.length === 0) return null;
+  const first = options[0];
+  const p = 'shipping_options[0][shipping_rate_data]';
+  const data = isRecord(first) ? optionalObject(first.shipping_rate_data, p) : null;
+  if (!data) throw invalidParam(p, 'The simulator only supports inline shipping_rate_data.', 'parameter_missing');
+  const fixed = optionalObject(data.fixed_amount, `${p}[fixed_amount]`);
+  if (!fixed) throw invalidParam(`${p}[fixed_amount]`, 'Missing required param: fixed_amount.', 'parameter_missing');
+  const amount = integerInRange(optionalInteger(fixed.amount, `${p}[fixed_amount][amount]`) ?? -1, `${p}[fixed_amount][amount]`, 0, MAX_UNIT_AMOUNT);
+  if (readCurrency(fixed.currency, `${p}[fixed_amount][currency]`) !== currency) {
+    throw invalidParam(`${p}[fixed_amount][currency]`, 'The shipping rate currency must match the session currency.');
+  }
+  return { displayName: requiredString(data.display_name, `${p}[display_name]`), amount };
 }
 
 // The locales Checkout supports at the pinned API version.
@@ -380,5 +415,7 @@ export function parseCheckoutSessionParams(params: Params, now = nowSeconds()): 
       metadata: readMetadata(pid.metadata, 'payment_intent_data[metadata]'),
       description: optionalString(pid.description, 'payment_intent_data[description]'),
     },
+    shippingCountries: readShippingCountries(params),
+    shippingRate: readShippingRate(params, currency),
   };
 }

@@ -58,6 +58,22 @@ function button(action: string, label: string, secondary = false): string {
   return `<form method="post" action="${escapeHtml(action)}"><button type="submit"${secondary ? ' class="secondary"' : ''}>${escapeHtml(label)}</button></form>`;
 }
 
+/** Like Stripe's page: the shipping address is part of the pay form, countries limited to the allowed ones. */
+function addressForm(action: string, session: CheckoutSession, label: string): string {
+  const countries = session.shipping_address_collection?.allowed_countries ?? [];
+  const input = (name: string, text: string, required = true) =>
+    `<label>${escapeHtml(text)} <input name="shipping_${name}"${required ? ' required' : ''}></label><br>`;
+  const shipping = session.shipping_cost
+    ? `<p>Shipping: <span data-amount-shipping="${session.shipping_cost.amount_total}">${escapeHtml(formatAmount(session.shipping_cost.amount_total, session.currency ?? ''))}</span></p>`
+    : '';
+  return `<form method="post" action="${escapeHtml(action)}" data-shipping-address>
+<fieldset><legend>Shipping address</legend>
+${input('name', 'Full name')}${input('line1', 'Address line 1')}${input('line2', 'Address line 2', false)}${input('city', 'City')}${input('postal_code', 'Postal code')}${input('state', 'State / region', false)}
+<label>Country <select name="shipping_country">${countries.map((c) => `<option value="${escapeHtml(c)}">${escapeHtml(c)}</option>`).join('')}</select></label>
+</fieldset>
+${shipping}<button type="submit">${escapeHtml(label)}</button></form>`;
+}
+
 export interface CheckoutPageOptions {
   /** Shown above the buttons, e.g. after a declined card. */
   error?: string;
@@ -76,7 +92,7 @@ export function renderCheckoutPage(
   let actions = '';
   if (session.status === 'open') {
     actions = [
-      button(`${base}/pay`, `Pay ${total}`),
+      session.shipping_address_collection ? addressForm(`${base}/pay`, session, `Pay ${total}`) : button(`${base}/pay`, `Pay ${total}`),
       button(`${base}/decline`, 'Pay with a declining card', true),
       button(`${base}/pay?async=1`, 'Pay with delayed bank transfer', true),
       button(`${base}/cancel`, 'Cancel', true),

@@ -18,7 +18,7 @@ export function randomToken(length: number): string {
 // Stripe ids are a type prefix plus an opaque random part. Test-mode Checkout
 // Sessions carry `cs_test_`; the shop may rely on these prefixes, e.g. to tell a
 // PaymentIntent id from a Charge id, so keep them exact.
-export type IdPrefix = 'cs_test' | 'pi' | 'ch' | 'py' | 're' | 'evt' | 'req' | 'li' | 'price' | 'prod' | 'pm' | 'txn';
+export type IdPrefix = 'cs_test' | 'pi' | 'ch' | 'py' | 're' | 'evt' | 'req' | 'li' | 'price' | 'prod' | 'pm' | 'txn' | 'shr';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomToken(prefix === 'req' ? 14 : 24)}`;

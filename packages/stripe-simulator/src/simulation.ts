@@ -20,7 +20,7 @@ import type { RefundInput } from './refund-params';
 import { NO_REQUEST } from './request-context';
 import type { RequestContext } from './request-context';
 import type { SessionRecord, Store } from './state';
-import type { Charge, CheckoutSession, LineItem, PaymentIntent, Refund } from './types';
+import type { Charge, CheckoutSession, LineItem, PaymentIntent, Refund, ShippingDetails } from './types';
 
 export { SIMULATED_API_VERSION } from './objects/api-version';
 export { NO_REQUEST };
@@ -234,9 +234,10 @@ export class Simulation {
   }
 
   /** Clicking Pay on the hosted page; `async` = a delayed payment method (US bank account debit). */
-  pay(id: string, opts: { async?: boolean } = {}): CheckoutSession {
+  pay(id: string, opts: { async?: boolean; shipping?: ShippingDetails } = {}): CheckoutSession {
     const record = this.requireOpen(id);
     const { session } = record;
+    const shipping = this.shippingDetailsFor(session, opts.shipping);
     const events = this.batch(NO_REQUEST);
     const pi = this.paymentIntentFor(record, events);
     const isAsync = opts.async === true;
@@ -259,10 +260,33 @@ export class Simulation {
     session.payment_status = isAsync ? 'unpaid' : 'paid';
     session.url = null;
     session.customer_details = shopperDetails(session.customer_email);
+    if (shipping) session.collected_information = { business_name: null, individual_name: null, shipping_details: shipping };
     events.add('checkout.session.completed', session);
     if (!isAsync) this.settle(charge, events);
     events.emit();
     return structuredClone(session);
+  }
+
+  /**
+   * The address the shopper entered when the session collects one: Stripe's page only lets a
+   * country of `allowed_countries` be chosen. Without one given (a programmatic pay), a test
+   * address in the first allowed country.
+   */
+  private shippingDetailsFor(session: CheckoutSession, given: ShippingDetails | undefined): ShippingDetails | null {
+    const allowed: readonly string[] | undefined = session.shipping_address_collection?.allowed_countries;
+    if (!allowed) return null;
+    const details = given ?? {
+      name: 'Simulated Shopper',
+      address: { line1: '1 Test Street', line2: null, city: 'Testville', postal_code: '12345', state: null, country: allowed[0] ?? 'US' },
+    };
+    const { address } = details;
+    if (!details.name || !address.line1 || !address.city || !address.postal_code || !address.country) {
+      throw new SimulationStateError('Enter a complete shipping address: name, street, city, postal code and country.');
+    }
+    if (!allowed.includes(address.country)) {
+      throw new SimulationStateError(`We do not ship to ${address.country}; choose one of ${allowed.join(', ')}.`);
+    }
+    return structuredClone(details);
   }
 
   /** Paying with a card the issuer declines: the PaymentIntent fails, the session stays open for another try. */

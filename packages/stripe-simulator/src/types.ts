@@ -10,6 +10,10 @@ export type CheckoutSession = SdkShape<Stripe.Checkout.Session>;
 export type CheckoutSessionStatus = NonNullable<CheckoutSession['status']>;
 export type CheckoutSessionPaymentStatus = CheckoutSession['payment_status'];
 export type CustomerDetails = NonNullable<CheckoutSession['customer_details']>;
+export type ShippingDetails = NonNullable<NonNullable<CheckoutSession['collected_information']>['shipping_details']>;
+type AllowedCountry = NonNullable<CheckoutSession['shipping_address_collection']>['allowed_countries'][number];
+/** Country codes as the simulator reads them from the form (checked against the list at payment). */
+export const asAllowedCountries = (countries: string[]) => countries as AllowedCountry[];
 export type LineItem = SdkShape<Stripe.LineItem>;
 export type Price = SdkShape<Stripe.Price>;
 export type PaymentIntent = SdkShape<Stripe.PaymentIntent>;

@@ -86,11 +86,36 @@ export const ORDER_TEMPLATES = {
       ),
   },
   order_refunded: {
-    accepts: (data: Record<string, unknown>) => isOrderData(data) && isString(data.reason) && isString(data.refundId),
+    accepts: (data: Record<string, unknown>) =>
+      isOrderData(data) &&
+      isString(data.reason) &&
+      isString(data.refundId) &&
+      (data.amount === undefined || Number.isSafeInteger(data.amount)),
     render: (data: EmailDataByKind['order_refunded']) =>
       render(
         `Your order ${data.orderId.slice(-8)} was refunded`,
-        [`We refunded your payment in full (${data.reason}). It can take 5-10 days to appear on your statement.`],
+        [
+          data.amount === undefined || data.amount >= data.total
+            ? `We refunded your payment in full (${data.reason}).`
+            : `We refunded ${amount(data.amount, data.currency)} of your payment (${data.reason}).`,
+          'It can take 5-10 days to appear on your statement.',
+        ],
+        data,
+      ),
+  },
+  order_shipped: {
+    accepts: (data: Record<string, unknown>) =>
+      isOrderData(data) &&
+      isString(data.carrier) &&
+      isString(data.trackingNumber) &&
+      (data.trackingUrl === undefined || isString(data.trackingUrl)),
+    render: (data: EmailDataByKind['order_shipped']) =>
+      render(
+        `Your order ${data.orderId.slice(-8)} is on its way`,
+        [
+          `Your order left our warehouse with ${data.carrier}, tracking number ${data.trackingNumber}.`,
+          ...(data.trackingUrl ? [`Track it at ${data.trackingUrl}`] : []),
+        ],
         data,
       ),
   },

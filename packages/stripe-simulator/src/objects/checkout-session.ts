@@ -2,7 +2,7 @@
 // one-time card payment (no tax, shipping, discounts, custom fields or invoice).
 import type { CheckoutSessionInput, LineItemInput } from '../checkout-session-params';
 import { newId } from '../ids';
-import type { CheckoutSession, CustomerDetails, LineItem } from '../types';
+import { asAllowedCountries, type CheckoutSession, type CustomerDetails, type LineItem } from '../types';
 
 export function buildLineItem(item: LineItemInput, created: number): LineItem {
   const subtotal = item.unitAmount * item.quantity;
@@ -50,6 +50,8 @@ export function buildCheckoutSession(args: {
   url: string;
 }): CheckoutSession {
   const { id, created, input, amountTotal, url } = args;
+  // One flat rate at most (the first shipping option), chosen for the shopper, included in the total.
+  const shipping = input.shippingRate?.amount ?? 0;
   return {
     id,
     object: 'checkout.session',
@@ -58,7 +60,7 @@ export function buildCheckoutSession(args: {
     allow_promotion_codes: input.allowPromotionCodes,
     allowed_payment_method_types: null,
     amount_subtotal: amountTotal,
-    amount_total: amountTotal,
+    amount_total: amountTotal + shipping,
     automatic_tax: { enabled: false, liability: null, provider: null, status: null },
     billing_address_collection: input.billingAddressCollection,
     cancel_url: input.cancelUrl,
@@ -113,14 +115,18 @@ export function buildCheckoutSession(args: {
     recovered_from: null,
     saved_payment_method_options: null,
     setup_intent: null,
-    shipping_address_collection: null,
-    shipping_cost: null,
+    shipping_address_collection: input.shippingCountries
+      ? { allowed_countries: asAllowedCountries(input.shippingCountries) }
+      : null,
+    shipping_cost: input.shippingRate
+      ? { amount_subtotal: shipping, amount_tax: 0, amount_total: shipping, shipping_rate: newId('shr') }
+      : null,
     shipping_options: [],
     status: 'open',
     submit_type: input.submitType,
     subscription: null,
     success_url: input.successUrl,
-    total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+    total_details: { amount_discount: 0, amount_shipping: shipping, amount_tax: 0 },
     ui_mode: 'hosted_page',
     url,
     wallet_options: null,

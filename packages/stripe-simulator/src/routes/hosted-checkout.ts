@@ -3,12 +3,35 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { renderCheckoutPage, renderMessagePage } from '../hosted-page';
 import { SimulationStateError } from '../simulation';
+import type { ShippingDetails } from '../types';
 import type { RouteDeps } from './api';
 
 type IdParams = { Params: { id: string }; Querystring: Record<string, unknown> };
 
 function html(reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(body);
+}
+
+/** The address fields of the hosted page's form (`shipping[...]`), when they were sent. */
+function shippingFromForm(body: unknown): ShippingDetails | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const form = body as Record<string, unknown>;
+  const field = (name: string) => {
+    const value = form[`shipping_${name}`];
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+  };
+  if (!field('name') && !field('line1')) return undefined;
+  return {
+    name: field('name') ?? '',
+    address: {
+      line1: field('line1'),
+      line2: field('line2'),
+      city: field('city'),
+      postal_code: field('postal_code'),
+      state: field('state'),
+      country: field('country')?.toUpperCase() ?? null,
+    },
+  };
 }
 
 function isAsyncRequest(query: unknown, body: unknown): boolean {
@@ -39,7 +62,11 @@ export function registerHostedCheckoutRoutes(app: FastifyInstance, deps: RouteDe
   app.post<IdParams>('/checkout/:id/pay', async (req, reply) => {
     if (!sim.findSessionRecord(req.params.id)) return notFound(reply, req.params.id);
     try {
-      const session = sim.pay(req.params.id, { async: isAsyncRequest(req.query, req.body) });
+      const shipping = shippingFromForm(req.body);
+      const session = sim.pay(req.params.id, {
+        async: isAsyncRequest(req.query, req.body),
+        ...(shipping ? { shipping } : {}),
+      });
       // Stripe substitutes the template variable in success_url.
       const target = session.success_url
         ? session.success_url.split('{CHECKOUT_SESSION_ID}').join(session.id)

@@ -1,6 +1,6 @@
 import { sessionJobId } from '@simple-shop/queue';
 import type { OrderDoc } from '@simple-shop/db';
-import { checkoutIdempotencyKey, checkoutSessionParams, sessionExpiry, type Stripe } from '@simple-shop/payments';
+import { checkoutIdempotencyKey, checkoutSessionParams, sessionExpiry, shippingRateFor, type Stripe } from '@simple-shop/payments';
 import type { AppDependencies } from '../../deps';
 import { HttpError, notFound } from '../../lib/http-error';
 
@@ -17,19 +17,25 @@ export function requireStripe(deps: AppDependencies): Stripe {
 
 /**
  * Fixes the session expiry once per order (and stretches the order's own expiry to it, so the
- * stock stays held while the shopper can still pay). Retries read the same value back.
+ * stock stays held while the shopper can still pay). The shipping rate is fixed with it: the
+ * payment's amount check compares against order total + this rate. Retries read the same values back.
  */
-async function fixCheckoutExpiry(deps: AppDependencies, order: OrderDoc, now: Date): Promise<Date> {
-  if (order.checkoutExpiresAt) return order.checkoutExpiresAt;
+async function fixCheckoutTerms(
+  deps: AppDependencies,
+  order: OrderDoc,
+  now: Date,
+): Promise<{ expiresAt: Date; shippingAmount: number }> {
+  if (order.checkoutExpiresAt) return { expiresAt: order.checkoutExpiresAt, shippingAmount: order.shippingAmount ?? 0 };
   const expiresAt = sessionExpiry(order.expiresAt, now);
   const orderExpiresAt = expiresAt > order.expiresAt ? expiresAt : order.expiresAt;
+  const shippingAmount = shippingRateFor(deps.config.SHIPPING_RATES, order.currency);
   await deps.database.collections.orders.updateOne(
     { _id: order._id, status: 'pending_payment', checkoutExpiresAt: { $exists: false } },
-    { $set: { checkoutExpiresAt: expiresAt, expiresAt: orderExpiresAt, updatedAt: now } },
+    { $set: { checkoutExpiresAt: expiresAt, expiresAt: orderExpiresAt, shippingAmount, updatedAt: now } },
   );
   const fresh = await deps.database.collections.orders.findOne({ _id: order._id });
   if (!fresh?.checkoutExpiresAt) throw new HttpError(409, 'INVALID_STATE', 'Order is no longer awaiting payment');
-  return fresh.checkoutExpiresAt;
+  return { expiresAt: fresh.checkoutExpiresAt, shippingAmount: fresh.shippingAmount ?? 0 };
 }
 
 /**
@@ -50,7 +56,7 @@ export async function openCheckout(deps: AppDependencies, order: OrderDoc): Prom
     return { sessionId: existing.sessionId, url: existing.sessionUrl, expiresAt: existing.expiresAt.toISOString() };
   }
 
-  const expiresAt = await fixCheckoutExpiry(deps, order, now);
+  const { expiresAt, shippingAmount } = await fixCheckoutTerms(deps, order, now);
   const user = await users.findOne({ _id: order.userId });
   const session = await stripe.checkout.sessions.create(
     checkoutSessionParams(order, {
@@ -58,6 +64,8 @@ export async function openCheckout(deps: AppDependencies, order: OrderDoc): Prom
       cancelUrl: deps.config.CHECKOUT_CANCEL_URL,
       expiresAt,
       ...(user ? { customerEmail: user.email } : {}),
+      shippingCountries: deps.config.SHIPPING_COUNTRIES.split(','),
+      shippingAmount,
     }),
     { idempotencyKey: checkoutIdempotencyKey(order._id.toHexString()) },
   );
