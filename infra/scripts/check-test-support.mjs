@@ -7,7 +7,7 @@
 // Test files are excluded from the build by construction (tsup bundles what the entry point imports); this
 // proves nothing production imports pulled one in. Run by infra/validate.sh; ~6 s (two tsup builds).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { repoRoot, reporter } from './lib/common.mjs';
@@ -72,7 +72,8 @@ function tsupBuild(appDir, outDir) {
 
 const work = mkdtempSync(join(tmpdir(), 'check-test-support-'));
 try {
-  const apps = readdirSync(join(repoRoot, 'apps'));
+  // The server apps are bundled by tsup; the storefront is a static Vite build that bundles no Node code.
+  const apps = readdirSync(join(repoRoot, 'apps')).filter((app) => existsSync(join(repoRoot, 'apps', app, 'tsup.config.ts')));
   const builds = await Promise.all(
     apps.map(async (app) => {
       const outDir = join(work, app);
