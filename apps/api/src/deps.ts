@@ -46,7 +46,11 @@ export async function createDependencies(config: Config, logger: Logger): Promis
   const redis = createRedis(config.redis, 'producer', `${config.serviceName}-api`);
   // An unreachable Redis must not crash the process: ioredis keeps reconnecting with backoff, the
   // outage is logged once, and /health/deep reports it.
-  reportRedisAvailability(redis, logger, describeRedisTopology(config.redis));
+  reportRedisAvailability(
+    redis,
+    logger,
+    config.redis.kind === 'single' ? config.redis.url : describeRedisTopology(config.redis),
+  );
   if (!(await waitForRedis(redis, 2000)))
     logger.warn('Redis is not reachable yet; starting degraded (see /health/deep)');
   const cacheRedis = config.CACHE_REDIS_URL

@@ -70,6 +70,15 @@ async function register(page: Page, email: string): Promise<void> {
 }
 
 /** From the cart page: Checkout → the simulator's hosted payment page. */
+/** Stripe's hosted page asks for a shipping address (SHIPPING_COUNTRIES) before it takes the payment. */
+async function fillShippingAddress(page: Page): Promise<void> {
+  if (!(await page.$('form[data-shipping-address]'))) return;
+  await page.type('input[name=shipping_name]', 'Ada Lovelace');
+  await page.type('input[name=shipping_line1]', '12 Analytical Row');
+  await page.type('input[name=shipping_city]', 'London');
+  await page.type('input[name=shipping_postal_code]', 'N1 9GU');
+}
+
 async function checkoutToPaymentPage(page: Page): Promise<void> {
   await page.waitForSelector('table.lines tbody tr');
   await Promise.all([page.waitForNavigation(), clickText(page, 'button', 'Checkout')]);
@@ -149,6 +158,7 @@ describe.skipIf(skip)('storefront in Chromium', () => {
     );
     expect(await page.$eval('form[action$="/pay"] button', (el) => el.textContent)).toContain('123.50');
     await screenshot(page, 'checkout');
+    await fillShippingAddress(page);
     await Promise.all([page.waitForNavigation(), page.click('form[action$="/pay"] button')]);
     expect(page.url()).toMatch(new RegExp(`^${shop.storefrontUrl}/checkout/success\\?session_id=cs_`));
     await page.waitForSelector('.order-status [data-status="paid"]', { timeout: 60_000 });

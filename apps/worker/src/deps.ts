@@ -40,7 +40,11 @@ export async function createWorkerDependencies(config: Config, logger: Logger): 
   logger.info({ redisTopology: config.redis.kind }, `Redis: ${describeRedisTopology(config.redis)}`);
   const redis = createRedis(config.redis, 'worker', `${config.serviceName}-worker`);
   // BullMQ workers wait through a Redis outage (ioredis reconnects with backoff); log it once, not per attempt.
-  reportRedisAvailability(redis, logger, describeRedisTopology(config.redis));
+  reportRedisAvailability(
+    redis,
+    logger,
+    config.redis.kind === 'single' ? config.redis.url : describeRedisTopology(config.redis),
+  );
   const cacheRedis = config.CACHE_REDIS_URL
     ? createRedis(config.CACHE_REDIS_URL, 'producer', `${config.serviceName}-worker-cache`)
     : undefined;

@@ -203,6 +203,14 @@ async function payTenOrdersThroughBothApis(products: 'a product per order' | 'on
       stack.sim.waitForDeliveries(),
     ]);
     expect(res.status).toBe(200);
+    // One payment at a time: on the offline stand-in, payment transactions of two worker processes
+    // that overlap are not isolated from each other (a real replica set isolates them; the
+    // cross-process contention case is the real-server test below).
+    await waitFor(
+      async () =>
+        expect((await stack.database.collections.orders.findOne({ _id: new ObjectId(o.orderId) }))?.status).toBe('paid'),
+      { timeoutMs: 60_000 },
+    );
   }
   const deliveries = stack.sim.deliveries().filter((d) => eventIds.includes(d.eventId));
   expect(deliveries.length).toBeGreaterThanOrEqual(10);

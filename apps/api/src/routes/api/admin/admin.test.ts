@@ -55,7 +55,18 @@ describe('every /api/admin route is admin-only', () => {
   });
 
   it('lets an admin past the guard', async () => {
-    const admin = bearer(app, { sub: new ObjectId().toHexString(), role: 'admin' });
+    // A stored admin: issuing a board session reads the role from the database, not the token.
+    const id = new ObjectId();
+    await app.deps.database.collections.users.insertOne({
+      _id: id,
+      email: `${id.toHexString()}@example.test`,
+      name: 'Admin',
+      role: 'admin',
+      passwordHash: 'x',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+    const admin = bearer(app, { sub: id.toHexString(), role: 'admin' });
     for (const { method, url } of operations) {
       // Without a body, a write is rejected by validation (400) or finds nothing (404): not by the guard.
       const res = await app.inject({ method, url, headers: admin });
