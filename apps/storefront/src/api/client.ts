@@ -63,24 +63,29 @@ async function errorOf(res: Response): Promise<ApiError> {
 /**
  * One refresh at a time. A refresh token is single-use (the API revokes the whole login when a
  * spent one comes back), so two parallel refreshes — two requests failing at once, or two tabs —
- * would log the shopper out. Within a tab the promise is shared; across tabs a Web Lock
- * serialises them, and a tab that waited reuses the tokens the other tab already stored.
+ * would log the shopper out, and two refreshes in a row would waste one. Within a tab the promise
+ * is shared; across tabs a Web Lock serialises them. `stale` is the access token the API refused:
+ * when the stored one differs, another request or tab has already refreshed (a 401 that arrives
+ * after the refresh finished, say), and the caller just retries with the stored token.
  */
 let refreshing: Promise<string | null> | null = null;
 
-export function refreshAccessToken(): Promise<string | null> {
+export function refreshAccessToken(stale: string): Promise<string | null> {
+  const session = currentSession();
+  if (!session) return Promise.resolve(null);
+  if (session.accessToken !== stale) return Promise.resolve(session.accessToken);
   refreshing ??= (async () => {
-    const spent = currentSession()?.refreshToken;
-    if (!spent) return null;
     const run = async (): Promise<string | null> => {
-      const session = currentSession();
-      if (!session) return null;
-      if (session.refreshToken !== spent) return session.accessToken; // another tab refreshed
-      const res = await send('/api/auth/refresh', { method: 'POST', body: { refreshToken: spent } });
-      if (!res.ok) {
+      const current = currentSession();
+      if (!current) return null;
+      if (current.accessToken !== stale) return current.accessToken; // another tab refreshed
+      const res = await send('/api/auth/refresh', { method: 'POST', body: { refreshToken: current.refreshToken } });
+      // Only a refused refresh token ends the login; a 429, a 5xx or a network error does not.
+      if (res.status === 400 || res.status === 401) {
         clearSession();
         return null;
       }
+      if (!res.ok) throw await errorOf(res);
       const tokens = (await res.json()) as TokenPair;
       saveTokens(tokens);
       return tokens.accessToken;
@@ -94,14 +99,16 @@ export function refreshAccessToken(): Promise<string | null> {
 
 /** Calls the API; resolves with the JSON body (undefined for 204), rejects with ApiError. */
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  let token = options.auth ? currentSession()?.accessToken : undefined;
-  if (options.auth && !token) throw new ApiError(401, 'UNAUTHORIZED', 'Please log in first.');
-  let res = await send(path, options, token);
-  if (res.status === 401 && options.auth) {
-    token = (await refreshAccessToken()) ?? undefined;
+  const sent = options.auth ? currentSession()?.accessToken : undefined;
+  if (options.auth && !sent) throw new ApiError(401, 'UNAUTHORIZED', 'Please log in first.');
+  let res = await send(path, options, sent);
+  if (res.status === 401 && sent) {
+    const token = await refreshAccessToken(sent);
     if (!token) throw new ApiError(401, 'UNAUTHORIZED', 'Your session has ended. Please log in again.');
     res = await send(path, options, token);
   }
   if (!res.ok) throw await errorOf(res);
-  return (res.status === 204 ? undefined : await res.json()) as T;
+  // Read the body even when there is none (204): a body left unread ends as an aborted request.
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
 }
