@@ -9,20 +9,25 @@ interface ShortLine {
 /** Words for a shopper, from an API error; `names` names the cart or order lines by product id. */
 export function describeError(error: unknown, names: ReadonlyMap<string, string> = new Map()): string {
   if (!(error instanceof ApiError)) return 'Something went wrong. Please try again.';
-  if (error.status === 429) {
-    const wait = error.retryAfter ? ` in ${error.retryAfter} seconds` : ' in a moment';
-    return `Too many requests. Please try again${wait}.`;
-  }
+  if (error.status === 429) return `Too many requests. Please try again ${waitText(error.retryAfter)}.`;
   if (error.code === 'INSUFFICIENT_STOCK') {
     const details = (error.details ?? {}) as ShortLine & { items?: ShortLine[] };
     const lines = details.items ?? [details];
     const named = lines.map((line) => {
       const name = (line.productId && names.get(line.productId)) || 'an item';
-      return typeof line.available === 'number' ? `${name} (only ${line.available} left)` : name;
+      if (typeof line.available !== 'number') return name;
+      return line.available > 0 ? `${name} (only ${line.available} left)` : `${name} (sold out)`;
     });
     return `Not enough stock for ${named.join(', ')}. Please lower the quantity.`;
   }
   return error.message;
+}
+
+/** "in 1 second", "in 45 seconds", "in 15 minutes" (from Retry-After), or "in a moment". */
+function waitText(seconds: number | undefined): string {
+  if (!seconds || seconds < 1) return 'in a moment';
+  if (seconds < 120) return `in ${seconds} second${seconds === 1 ? '' : 's'}`;
+  return `in ${Math.ceil(seconds / 60)} minutes`;
 }
 
 /** Shows a message in the live region under the header (read out by screen readers). */
