@@ -197,9 +197,7 @@ describe.skipIf(skip)(skip ? `${skip} storefront in Chromium` : 'storefront in C
       await second.goto(tokenShop.storefrontUrl);
       await second.waitForSelector('nav button::-p-text(Log out)');
     } catch (error) {
-      throw new Error(
-        `${(error as Error).message}; on the pages: ${tokenTabs.flatMap((t) => t.problems).join('; ')} STATE ${await first.evaluate(() => JSON.stringify([...document.querySelectorAll('input,button')].map((e) => [e.id, (e as HTMLInputElement).value, (e as HTMLButtonElement).disabled])))}`,
-      );
+      throw new Error(`${(error as Error).message}; on the pages: ${tokenTabs.flatMap((t) => t.problems).join('; ')}`);
     }
   }, 240_000);
   afterAll(async () => {
