@@ -129,15 +129,34 @@ describe('reconcile', () => {
       { _id: p._id },
       { $inc: { stock: -1, reserved: 1 }, $set: { [`holds.${reservationId(fresh, p._id)}`]: 1 } },
     );
-    expect(await stock(p._id)).toEqual({ stock: 4, held: 6 });
+    // Orders that still hold their stock, however old their reservations: one waiting for payment,
+    // one waiting for an admin's review (a paid amount that did not match) — both are left alone.
+    const keepers = [];
+    for (const status of ['pending_payment', 'needs_review'] as const) {
+      const { order: kept } = await orderWithSession(p, 1);
+      await deps.database.collections.orders.updateOne({ _id: kept._id }, { $set: { status } });
+      await deps.database.collections.reservations.updateMany(
+        { orderId: kept._id },
+        { $set: { createdAt: new Date(Date.now() - 3600_000) } },
+      );
+      keepers.push(kept._id);
+    }
+    expect(await stock(p._id)).toEqual({ stock: 2, held: 8 });
 
     const summary = await reconcile(ctx);
     expect(summary.holdsReleased).toBe(2);
-    expect(await stock(p._id)).toEqual({ stock: 9, held: 1 });
-    expect((await deps.database.collections.products.findOne({ _id: p._id }))?.reserved).toBe(1);
+    expect(await stock(p._id)).toEqual({ stock: 7, held: 3 });
+    expect((await deps.database.collections.products.findOne({ _id: p._id }))?.reserved).toBe(3);
+    const keptReservations = await deps.database.collections.reservations
+      .find({ orderId: { $in: keepers } })
+      .toArray();
+    expect(keptReservations.map((r) => [r.status, r.settled])).toEqual([
+      ['held', false],
+      ['held', false],
+    ]);
     // Running it again changes nothing more.
     expect((await reconcile(ctx)).holdsReleased).toBe(0);
-    expect(await stock(p._id)).toEqual({ stock: 9, held: 1 });
+    expect(await stock(p._id)).toEqual({ stock: 7, held: 3 });
   });
 
   it('queues outbox emails that never got a job', async () => {
