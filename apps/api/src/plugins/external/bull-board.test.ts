@@ -169,8 +169,10 @@ describe('Bull Board at /admin/queues (BULL_BOARD_READ_ONLY=false)', () => {
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.body).toContain('<base href="/admin/queues/" />');
     expect(page.body).toContain('Simple Shop queues');
-    const csp = String(page.headers['content-security-policy']);
+    const csp = page.headers['content-security-policy'];
+    expect(typeof csp).toBe('string');
     expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("img-src 'self' data: blob:");
     // No third-party origin: the Google Fonts link is taken out of the page.
     expect(csp).not.toContain('googleapis');
     expect(page.body).not.toContain('fonts.googleapis.com');
@@ -202,7 +204,12 @@ describe('Bull Board at /admin/queues (BULL_BOARD_READ_ONLY=false)', () => {
 
   it('keeps the strict CSP everywhere else', async () => {
     const res = await app.inject({ method: 'GET', url: '/health' });
-    expect(String(res.headers['content-security-policy'])).not.toContain('blob:');
+    const csp = res.headers['content-security-policy'];
+    expect(typeof csp).toBe('string');
+    expect(String(csp).split(';')).toEqual(
+      expect.arrayContaining(["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'"]),
+    );
+    expect(csp).not.toContain('blob:');
   });
 
   it('lets a writable board pause and resume a queue', async () => {
