@@ -63,14 +63,19 @@ export function craftJwt(
   return `${signingInput}.${createHmac('sha256', secret).update(signingInput).digest('base64url')}`;
 }
 
-/** Counts of the collections a rejected auth request must not touch. */
-export async function writeCounts(app: FastifyInstance) {
+/**
+ * Every document of the collections a rejected auth request must not touch, sorted by `_id`. Compare
+ * a snapshot taken before the request with one taken after: an update or a replaced document shows,
+ * which a count would miss.
+ */
+export async function writeSnapshot(app: FastifyInstance) {
   const c = app.deps.database.collections;
+  const byId = { sort: { _id: 1 as const } };
   const [users, refreshTokens, resetTokens, outbox] = await Promise.all([
-    c.users.countDocuments(),
-    c.refreshTokens.countDocuments(),
-    c.passwordResetTokens.countDocuments(),
-    c.emailOutbox.countDocuments(),
+    c.users.find({}, byId).toArray(),
+    c.refreshTokens.find({}, byId).toArray(),
+    c.passwordResetTokens.find({}, byId).toArray(),
+    c.emailOutbox.find({}, byId).toArray(),
   ]);
   return { users, refreshTokens, resetTokens, outbox };
 }

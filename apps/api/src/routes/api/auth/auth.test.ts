@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../app';
 import { bearer } from '../../../app.test-support';
-import { craftJwt, me, newUser, post, registered, STRONG_PASSWORD, writeCounts } from './auth.test-support';
+import { craftJwt, me, newUser, post, registered, STRONG_PASSWORD, writeSnapshot } from './auth.test-support';
 
 /**
  * Accounts end to end on a real app (MongoDB, Redis, argon2 at the configured cost): register,
@@ -85,13 +85,13 @@ describe('register → login → me → refresh → logout', () => {
   it('refuses a second account for the same email in any case or spacing (409 EMAIL_TAKEN)', async () => {
     const first = newUser({ email: 'grace@example.com' });
     expect((await post(app, '/api/auth/register', first)).statusCode).toBe(201);
-    const before = await writeCounts(app);
+    const before = await writeSnapshot(app);
     for (const email of ['grace@example.com', 'GRACE@Example.com', '  grace@example.com\t', ' Grace@EXAMPLE.COM ']) {
       const res = await post(app, '/api/auth/register', { ...newUser(), email });
       expect(res.statusCode, email).toBe(409);
       expect(res.json()).toEqual({ error: { code: 'EMAIL_TAKEN', message: expect.any(String) } });
     }
-    expect(await writeCounts(app)).toEqual(before);
+    expect(await writeSnapshot(app)).toEqual(before);
   });
 
   it('answers a wrong password and an unknown email with the same 401', async () => {
@@ -265,7 +265,7 @@ describe('bad input is a 400 with the standard body, and writes nothing', () => 
   ];
 
   it.each(cases)('%s', async (_name, url, payload, expectInMessage) => {
-    const before = await writeCounts(app);
+    const before = await writeSnapshot(app);
     const started = Date.now();
     const res = await post(app, url, payload);
     expect(res.statusCode).toBe(400);
@@ -275,7 +275,7 @@ describe('bad input is a 400 with the standard body, and writes nothing', () => 
     expect(Array.isArray(body.error.details)).toBe(true);
     if (expectInMessage) expect(body.error.message).toContain(expectInMessage);
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(await writeCounts(app)).toEqual(before);
+    expect(await writeSnapshot(app)).toEqual(before);
   });
 
   it('refuses a body that is not JSON, with the standard body', async () => {

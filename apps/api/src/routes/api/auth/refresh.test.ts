@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../app';
 import { hashToken } from '../../../services/auth/tokens';
-import { capturingLogger, me, newUser, post, registered, writeCounts } from './auth.test-support';
+import { capturingLogger, me, newUser, post, registered, writeSnapshot } from './auth.test-support';
 
 /**
  * Refresh tokens: rotation, reuse detection (family revocation, security log), race safety,
@@ -97,19 +97,19 @@ describe('POST /api/auth/refresh', () => {
       { tokenHash: hashToken(session.refreshToken) },
       { $set: { expiresAt: new Date(Date.now() - 1000) } },
     );
-    const before = await writeCounts(app);
+    const before = await writeSnapshot(app);
     const res = await refresh(session.refreshToken);
     expect(res.statusCode).toBe(401);
     expect(res.json().error.code).toBe('INVALID_REFRESH_TOKEN');
-    expect(await writeCounts(app)).toEqual(before);
+    expect(await writeSnapshot(app)).toEqual(before);
   });
 
   it('refuses an unknown token and writes nothing', async () => {
     await registered(app);
-    const before = await writeCounts(app);
+    const before = await writeSnapshot(app);
     const res = await refresh('x'.repeat(43));
     expect(res.statusCode).toBe(401);
-    expect(await writeCounts(app)).toEqual(before);
+    expect(await writeSnapshot(app)).toEqual(before);
   });
 
   it('refuses a refresh token of a deleted user', async () => {
