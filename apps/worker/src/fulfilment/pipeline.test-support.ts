@@ -1,6 +1,9 @@
 /** Shared steps of the end-to-end webhook pipeline tests (real API and worker processes). */
 import { ObjectId, type ProductDoc } from '@simple-shop/db';
-import { productDoc, type Stack } from '@simple-shop/testing';
+import { bullPrefix, createRedis } from '@simple-shop/queue';
+import { productDoc, waitFor, type Stack } from '@simple-shop/testing';
+import { Queue } from 'bullmq';
+import { expect } from 'vitest';
 
 export async function insertProduct(stack: Stack, overrides: Partial<ProductDoc> = {}): Promise<ProductDoc> {
   const product = productDoc({
@@ -54,4 +57,48 @@ export async function orderWithSession(stack: Stack, product: ProductDoc, quanti
 export async function productState(stack: Stack, id: ObjectId) {
   const doc = await stack.database.collections.products.findOne({ _id: id });
   return { stock: doc?.stock, held: Object.values(doc?.holds ?? {}).reduce((a, b) => a + b, 0) };
+}
+
+export interface QueueObserver {
+  stripeEvents: Queue;
+  emails: Queue;
+  /** The BullMQ state of a job of the stripe-events queue ('unknown' when it does not exist). */
+  stateOf(jobId: string): Promise<string>;
+  /**
+   * Resolves once the stripe-events and emails queues have nothing waiting, delayed or active: every
+   * job queued so far has ended (completed or failed). Wait on this, then assert that nothing more
+   * happened, instead of sleeping.
+   */
+  drained(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Reads the stack's queues from the test (same Redis and key prefix as its processes). */
+export function observeQueues(stack: Stack): QueueObserver {
+  const redis = createRedis(stack.env.REDIS_URL, 'client', 'test-queue-observer');
+  const prefix = bullPrefix(stack.env.REDIS_KEY_PREFIX);
+  const stripeEvents = new Queue('stripe-events', { connection: redis, prefix });
+  const emails = new Queue('emails', { connection: redis, prefix });
+  const busy = async (queue: Queue) => {
+    const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'waiting-children');
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  };
+  return {
+    stripeEvents,
+    emails,
+    stateOf: async (jobId) => (await stripeEvents.getJob(jobId))?.getState() ?? 'unknown',
+    drained: async (timeoutMs = 30_000) => {
+      await waitFor(
+        async () => {
+          expect(await busy(stripeEvents)).toBe(0);
+          expect(await busy(emails)).toBe(0);
+        },
+        { timeoutMs },
+      );
+    },
+    close: async () => {
+      await Promise.all([stripeEvents.close(), emails.close()]);
+      redis.disconnect();
+    },
+  };
 }

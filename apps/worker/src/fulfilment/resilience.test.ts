@@ -1,5 +1,6 @@
 import { ObjectId, type OrderDoc } from '@simple-shop/db';
 import { changeStock, endUnpaidOrder } from '@simple-shop/orders';
+import { webhookJobId } from '@simple-shop/queue';
 import { signPayload } from '@simple-shop/stripe-simulator';
 import {
   STACK_WEBHOOK_SECRET,
@@ -10,7 +11,7 @@ import {
   type Stack,
 } from '@simple-shop/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { api, insertProduct, orderWithSession, productState } from './pipeline.test-support';
+import { api, insertProduct, observeQueues, orderWithSession, productState } from './pipeline.test-support';
 
 /** Crashes, outages and failing handlers: the pipeline still ends in exactly one effect. */
 
@@ -72,24 +73,37 @@ describe('a worker killed mid-processing', () => {
     const product = await insertProduct(stack, { stock: 3 });
     const { user, orderId, sessionId } = await orderWithSession(stack, product, 1);
     await stack.sim.pay(sessionId);
-    // Wait until the slow worker holds the job (4 s inside it), then kill it with no chance to clean up.
-    await waitFor(
-      async () =>
-        expect(
-          (await stack.database.collections.webhookEvents.findOne({ payload: { $regex: sessionId } }))?.status,
-        ).toBe('queued'),
+    const event = await waitFor(
+      async () => {
+        const doc = await stack.database.collections.webhookEvents.findOne({ payload: { $regex: sessionId } });
+        expect(doc?.status).toBe('queued');
+        return doc!;
+      },
       { timeoutMs: 10_000 },
     );
-    await new Promise((r) => setTimeout(r, 500));
-    slow.kill('SIGKILL');
-    await slow.exited;
-    expect((await stack.database.collections.orders.findOne({ _id: orderId }))?.status).toBe('pending_payment');
+    // Wait until the slow worker holds the job (it is active, 4 s inside the handler, and has written
+    // nothing yet), then kill it with no chance to clean up.
+    const queues = observeQueues(stack);
+    try {
+      await waitFor(async () => expect(await queues.stateOf(webhookJobId(event._id))).toBe('active'), {
+        timeoutMs: 10_000,
+      });
+      expect((await queues.stripeEvents.getJob(webhookJobId(event._id)))?.attemptsStarted).toBe(1);
+      slow.kill('SIGKILL');
+      await slow.exited;
+      expect((await stack.database.collections.orders.findOne({ _id: orderId }))?.status).toBe('pending_payment');
 
-    await stack.startWorker();
-    await waitFor(
-      async () => expect((await stack.database.collections.orders.findOne({ _id: orderId }))?.status).toBe('paid'),
-      { timeoutMs: 20_000 },
-    );
+      await stack.startWorker();
+      await waitFor(
+        async () => expect((await stack.database.collections.orders.findOne({ _id: orderId }))?.status).toBe('paid'),
+        { timeoutMs: 20_000 },
+      );
+      // The replacement ran the same job again once its lock lapsed (a second start), and completed it.
+      await waitFor(async () => expect(await queues.stateOf(webhookJobId(event._id))).toBe('completed'));
+      expect((await queues.stripeEvents.getJob(webhookJobId(event._id)))?.attemptsStarted).toBe(2);
+    } finally {
+      await queues.close();
+    }
     await waitFor(async () => expect(stack.smtp.messages().filter((m) => m.to.includes(user.email))).toHaveLength(1), {
       timeoutMs: 10_000,
     });
