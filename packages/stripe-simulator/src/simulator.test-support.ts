@@ -45,8 +45,14 @@ export interface ReceivedWebhook {
   event: { id: string; type: string; data: { object: Record<string, unknown> } };
 }
 
-/** A status code, or a status code sent after a delay (to simulate a slow endpoint). */
-export type Responder = (index: number, hook: ReceivedWebhook) => number | { status: number; delayMs: number };
+/**
+ * A status code, a status code sent after a delay (a slow endpoint), or a status code sent once a
+ * promise the test controls settles (an endpoint held open for as long as the test wants).
+ */
+export type Responder = (
+  index: number,
+  hook: ReceivedWebhook,
+) => number | { status: number; delayMs: number } | { status: number; until: Promise<unknown> };
 
 export interface Receiver {
   url: string;
@@ -68,13 +74,14 @@ export async function startReceiver(): Promise<Receiver> {
       const hook: ReceivedWebhook = { headers: req.headers, body, at: Date.now(), event: JSON.parse(body) };
       const index = received.push(hook) - 1;
       const answer = responder(index, hook);
-      const { status, delayMs } = typeof answer === 'number' ? { status: answer, delayMs: 0 } : answer;
+      const status = typeof answer === 'number' ? answer : answer.status;
       const reply = () => {
         if (res.destroyed) return;
         res.statusCode = status;
         res.end(status < 300 ? '{"received":true}' : 'nope');
       };
-      if (delayMs > 0) setTimeout(reply, delayMs).unref();
+      if (typeof answer === 'object' && 'until' in answer) void answer.until.finally(reply);
+      else if (typeof answer === 'object' && answer.delayMs > 0) setTimeout(reply, answer.delayMs).unref();
       else reply();
     });
   });

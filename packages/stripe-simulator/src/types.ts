@@ -67,6 +67,11 @@ export interface DeliveryRecord {
   statusCode: number | null;
   error: string | null;
   ok: boolean;
+  /**
+   * The wait scheduled before this attempt: 0 for a first attempt (plus the `deliveryDelayMs` fault),
+   * then the retry backoff (`baseDelayMs × factor^(attempt − 2)`). What was planned, not measured.
+   */
+  delayMs: number;
   /** Epoch milliseconds when the attempt started. */
   at: number;
   durationMs: number;

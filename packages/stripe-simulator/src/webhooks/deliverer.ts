@@ -148,7 +148,7 @@ export class WebhookDeliverer {
         const delay = attempt === 1 ? firstDelayMs : baseDelayMs * factor ** (attempt - 2);
         const proceed = await this.sleep(delay);
         if (!proceed || generation !== this.generation) return;
-        const ok = await this.attempt(outgoing, attempt, copy, generation);
+        const ok = await this.attempt(outgoing, attempt, copy, generation, delay);
         if (attempt === 1) onFirstAttempt();
         if (ok !== false) return; // delivered (true) or cancelled (null)
         if (attempt === maxAttempts) {
@@ -195,6 +195,7 @@ export class WebhookDeliverer {
     attempt: number,
     copy: number,
     generation: number,
+    delayMs: number,
   ): Promise<boolean | null> {
     const url = this.opts.getUrl();
     const { event, payload } = outgoing;
@@ -218,6 +219,7 @@ export class WebhookDeliverer {
       statusCode: result.statusCode,
       error: result.error,
       ok,
+      delayMs,
       at,
       durationMs: Date.now() - at,
       signature,
