@@ -42,7 +42,23 @@ export function startWorkers(deps: WorkerDependencies, metrics: WorkerMetrics): 
     });
     worker.on('failed', (job, error) => {
       metrics.jobsTotal.inc({ queue: worker.name, outcome: 'failed' });
-      logger.warn({ queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: error }, 'job failed');
+      // A job with attempts left was moved to `delayed` with the backoff BullMQ chose (`job.delay`):
+      // logged, so the growing delays are visible (and checked by the tests) without measuring time.
+      const retrying =
+        job !== undefined &&
+        error.name !== 'UnrecoverableError' &&
+        job.attemptsMade < (job.opts.attempts ?? 1) &&
+        job.delay > 0;
+      logger.warn(
+        {
+          queue: worker.name,
+          jobId: job?.id,
+          attemptsMade: job?.attemptsMade,
+          ...(retrying ? { retryInMs: job.delay } : {}),
+          err: error,
+        },
+        'job failed',
+      );
     });
     worker.on('error', (error) => logger.error({ queue: worker.name, err: error }, 'worker error'));
   }
