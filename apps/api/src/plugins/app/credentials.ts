@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { Counter } from '@simple-shop/observability';
 import fp from 'fastify-plugin';
 import { WindowCounter } from '../../lib/window-counter';
 import {
@@ -17,12 +18,22 @@ import {
 export default fp(
   async (app) => {
     const { config, database, redis, queues } = app.deps;
+    // argon2 is the API's most expensive CPU work: each operation is counted (hash, verify against an
+    // account's hash, or verify_dummy: the verification an unknown email costs).
+    const argon2Operations = new Counter({
+      name: 'auth_argon2_operations_total',
+      help: 'argon2 operations by kind: hash, verify (an account hash) or verify_dummy (an unknown email)',
+      labelNames: ['operation'],
+      registers: [app.metricsRegistry],
+    });
     const service = createAuthService({
       config,
       database,
       queues,
       // Computes the dummy hash for unknown-email logins once, now, with the configured cost.
-      hasher: await createPasswordHasher(argon2ParamsFromConfig(config)),
+      hasher: await createPasswordHasher(argon2ParamsFromConfig(config), {
+        ran: (operation) => argon2Operations.inc({ operation }),
+      }),
       limiter: createAccountLimiter(new WindowCounter(redis, app.log), {
         keyPrefix: config.REDIS_KEY_PREFIX,
         max: config.AUTH_RATE_LIMIT_MAX,
@@ -47,5 +58,5 @@ export default fp(
       requestId: request.id,
     }));
   },
-  { name: 'credentials', dependencies: ['deps', 'jwt', 'authenticate'] },
+  { name: 'credentials', dependencies: ['deps', 'jwt', 'authenticate', 'http-metrics'] },
 );

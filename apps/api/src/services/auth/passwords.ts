@@ -60,22 +60,43 @@ export interface PasswordHasher {
   needsRehash(passwordHash: string): boolean;
 }
 
+/** The argon2 work a hasher does: a hash, a verification against an account's hash, or against the dummy. */
+export type Argon2Operation = 'hash' | 'verify' | 'verify_dummy';
+
+/** Told of every argon2 operation the hasher ran, once argon2 has run it (for a metric). */
+export interface PasswordHasherObserver {
+  ran(operation: Argon2Operation): void;
+}
+
 /**
  * A hasher bound to the configured cost. The dummy hash is computed once, here, with the same
- * parameters as real hashes (so an unknown-email login costs a full verification too).
+ * parameters as real hashes (so an unknown-email login costs a full verification too). The
+ * observer hears of each verification after argon2 has run it: counting them proves the cost of a
+ * login is the same whether or not the account exists, without timing anything.
  */
-export async function createPasswordHasher(params: Argon2Params): Promise<PasswordHasher> {
+export async function createPasswordHasher(
+  params: Argon2Params,
+  observer?: PasswordHasherObserver,
+): Promise<PasswordHasher> {
   const dummyHash = await hashPassword(`dummy-${Math.random()}-${Date.now()}`, params);
   const safeVerify = async (passwordHash: string, password: string): Promise<boolean> => {
     try {
       return await verify(passwordHash, password);
     } catch {
       return false;
+    } finally {
+      observer?.ran(passwordHash === dummyHash ? 'verify_dummy' : 'verify');
     }
   };
   return {
     params,
-    hash: (password) => hashPassword(password, params),
+    hash: async (password) => {
+      try {
+        return await hashPassword(password, params);
+      } finally {
+        observer?.ran('hash');
+      }
+    },
     verify: safeVerify,
     verifyDummy: async (password) => {
       await safeVerify(dummyHash, password);

@@ -80,6 +80,28 @@ export async function writeSnapshot(app: FastifyInstance) {
   return { users, refreshTokens, resetTokens, outbox };
 }
 
+/** argon2 operations the app has run so far (its `auth_argon2_operations_total` metric), by kind. */
+export async function argon2Operations(
+  app: FastifyInstance,
+): Promise<{ hash: number; verify: number; verify_dummy: number }> {
+  const metric = await app.metricsRegistry.getSingleMetric('auth_argon2_operations_total')?.get();
+  if (!metric) throw new Error('auth_argon2_operations_total is not registered');
+  const of = (operation: string) => metric.values.find((v) => v.labels.operation === operation)?.value ?? 0;
+  return { hash: of('hash'), verify: of('verify'), verify_dummy: of('verify_dummy') };
+}
+
+/** The argon2 operations `work` cost (the app serves one request at a time in these tests). */
+export async function argon2Spent(app: FastifyInstance, work: () => Promise<unknown>) {
+  const before = await argon2Operations(app);
+  await work();
+  const after = await argon2Operations(app);
+  return {
+    hash: after.hash - before.hash,
+    verify: after.verify - before.verify,
+    verify_dummy: after.verify_dummy - before.verify_dummy,
+  };
+}
+
 /** A logger configured like production (same redaction) whose lines the test can read. */
 export function capturingLogger(): { logger: Logger; lines: string[]; records(): Record<string, unknown>[] } {
   const lines: string[] = [];
