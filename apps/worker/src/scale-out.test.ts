@@ -2,7 +2,7 @@ import { ObjectId, type ProductDoc } from '@simple-shop/db';
 import { signPayload } from '@simple-shop/stripe-simulator';
 import { STACK_WEBHOOK_SECRET, itRealMongo, startStack, waitFor, type Stack } from '@simple-shop/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertProduct, productState } from './fulfilment/pipeline.test-support';
+import { insertProduct, observeQueues, productState } from './fulfilment/pipeline.test-support';
 import { sumSamples } from './infra.test-support';
 
 /**
@@ -233,8 +233,15 @@ async function payTenOrdersThroughBothApis(products: 'a product per order' | 'on
     },
     { timeoutMs: 45_000 },
   );
-  // Let any late duplicate run, then check nothing happened twice.
-  await new Promise((r) => setTimeout(r, 500));
+  // Every delivery answered and every job it queued ended (no late duplicate left), then check
+  // that nothing happened twice.
+  await stack.sim.waitForDeliveries();
+  const queues = observeQueues(stack);
+  try {
+    await queues.drained(60_000);
+  } finally {
+    await queues.close();
+  }
   for (const o of orders) {
     expect(await payments.countDocuments({ sessionId: o.sessionId })).toBe(1);
     const doc = await ordersCol.findOne({ _id: new ObjectId(o.orderId) });

@@ -3,17 +3,27 @@ import { endUnpaidOrder } from '@simple-shop/orders';
 import { signPayload } from '@simple-shop/stripe-simulator';
 import { STACK_WEBHOOK_SECRET, startStack, waitFor, type Stack } from '@simple-shop/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { api, insertProduct, orderWithSession, productState } from './pipeline.test-support';
+import {
+  api,
+  insertProduct,
+  observeQueues,
+  orderWithSession,
+  productState,
+  type QueueObserver,
+} from './pipeline.test-support';
 
 /**
  * The webhook pipeline end to end: Stripe simulator → API process (verify, record, queue) →
  * Redis/BullMQ → worker process (fulfil in one transaction, email through SMTP).
  */
 let stack: Stack;
+let queues: QueueObserver;
 beforeAll(async () => {
   stack = await startStack();
+  queues = observeQueues(stack);
 }, 90_000);
 afterAll(async () => {
+  await queues?.close();
   await stack?.stop();
 });
 beforeEach(() => {
@@ -65,11 +75,14 @@ describe('duplicates and reordering', () => {
     await waitFor(async () => expect((await order(orderId))?.status).toBe('paid'), { timeoutMs: 15_000 });
     await waitFor(async () => expect(mailsTo(user.email)).toHaveLength(1), { timeoutMs: 10_000 });
     expect(await stack.database.collections.webhookEvents.countDocuments({ _id: event.id })).toBe(1);
-    // Delivered again later: still nothing new.
+    // Delivered again later: still nothing new, once every job the delivery could have queued has ended.
     await stack.sim.resendEvent(event.id);
     await stack.sim.waitForDeliveries();
-    await new Promise((r) => setTimeout(r, 500));
-    await waitFor(async () => expect(await productState(stack, product._id)).toEqual({ stock: 2, held: 0 }));
+    expect(stack.sim.deliveries().filter((d) => d.eventId === event.id && d.copy === -1)).toMatchObject([
+      { statusCode: 200 },
+    ]);
+    await queues.drained();
+    expect(await productState(stack, product._id)).toEqual({ stock: 2, held: 0 });
     expect(mailsTo(user.email)).toHaveLength(1);
     expect((await order(orderId))?.history.filter((h) => h.status === 'paid')).toHaveLength(1);
   });
@@ -176,7 +189,10 @@ describe('amount mismatch', () => {
     await waitFor(async () => expect((await order(orderId))?.status).toBe('needs_review'), { timeoutMs: 15_000 });
     expect(await productState(stack, product._id)).toEqual(before);
     expect((await order(orderId))?.statusReason).toMatch(/amount mismatch/);
-    await new Promise((r) => setTimeout(r, 300));
+    // Once the event's job and any email job it queued have ended: no email was written or sent.
+    await stack.sim.waitForDeliveries();
+    await queues.drained();
+    expect(await stack.database.collections.emailOutbox.countDocuments({ to: user.email })).toBe(0);
     expect(mailsTo(user.email)).toHaveLength(0);
   });
 });
@@ -214,7 +230,10 @@ describe('session expiry through Stripe', () => {
     await waitFor(async () => expect(['expired', 'cancelled']).toContain((await order(orderId))?.status), {
       timeoutMs: 10_000,
     });
-    await new Promise((r) => setTimeout(r, 500));
-    await waitFor(async () => expect(await productState(stack, product._id)).toEqual({ stock: 6, held: 0 }));
+    // Every delivered copy of the expiry has been processed: then the stock is back exactly once.
+    await queues.drained();
+    expect(await productState(stack, product._id)).toEqual({ stock: 6, held: 0 });
+    const final = await order(orderId);
+    expect(final?.history.filter((h) => h.status === 'expired' || h.status === 'cancelled')).toHaveLength(1);
   });
 });
