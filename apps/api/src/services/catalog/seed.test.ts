@@ -93,7 +93,7 @@ describe('seedDatabase', () => {
     expect(third.products).toEqual({ inserted: 60, existing: 200, total: 260 });
   });
 
-  it('seeds the default 1,000 products twice, each run in well under 10 s', async () => {
+  it('seeds the default 1,000 products, and seeding again adds nothing', async () => {
     const other = await buildTestApp();
     try {
       const first = await seedDatabase(other.deps.database);
@@ -101,9 +101,7 @@ describe('seedDatabase', () => {
       expect(first.products).toEqual({ inserted: 1000, existing: 0, total: 1000 });
       expect(second.products).toEqual({ inserted: 0, existing: 1000, total: 1000 });
       expect(await other.deps.database.collections.products.countDocuments()).toBe(1000);
-      console.log(`[seed] 1,000 products: first run ${first.ms} ms, second run ${second.ms} ms`);
-      expect(first.ms).toBeLessThan(10_000);
-      expect(second.ms).toBeLessThan(10_000);
+      // Its speed is a budget of `pnpm bench` (bench/run.ts), not an assertion here.
     } finally {
       await other.close();
     }
