@@ -208,8 +208,15 @@ describe.skipIf(!prometheusBinary)('a real Prometheus scraping the API and the w
       },
       { timeoutMs: 20_000, intervalMs: 250 },
     );
-    await new Promise((r) => setTimeout(r, 3000));
-  }, 40_000);
+    // Every target scraped at least three times (two points for rate(), and one to spare).
+    await waitFor(
+      async () => {
+        const body = await query('min(count_over_time(up[5m]))');
+        expect(Number(body.data.result[0]?.value[1] ?? 0)).toBeGreaterThanOrEqual(3);
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+  }, 60_000);
 
   afterAll(() => {
     prometheus?.kill('SIGTERM');
@@ -252,11 +259,21 @@ describe.skipIf(!prometheusBinary)('a real Prometheus scraping the API and the w
   });
 
   it('loads alerts.yml and evaluates every rule without error; nothing fires on a healthy stack', async () => {
-    await new Promise((r) => setTimeout(r, 1500));
-    const res = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as {
-      data: { groups: { rules: { name: string; health: string; lastError?: string; state?: string }[] }[] };
-    };
-    const rules = res.data.groups.flatMap((g) => g.rules);
+    type Rule = { name: string; health: string; lastError?: string; state?: string; lastEvaluation?: string };
+    // Wait until every rule has been evaluated (Prometheus reports year 1 for a rule never evaluated).
+    const rules = await waitFor(
+      async () => {
+        const res = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as {
+          data: { groups: { rules: Rule[] }[] };
+        };
+        const all = res.data.groups.flatMap((g) => g.rules);
+        expect(all.filter((r) => !r.lastEvaluation || r.lastEvaluation.startsWith('0001-')).map((r) => r.name)).toEqual(
+          [],
+        );
+        return all;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
     expect(rules.map((r) => r.name).sort()).toEqual(
       alertRules()
         .map((r) => r.alert)

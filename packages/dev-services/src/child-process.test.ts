@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startManagedProcess } from './child-process';
 
 describe('startManagedProcess', () => {
@@ -14,17 +14,24 @@ describe('startManagedProcess', () => {
   });
 
   it('gives up after the ready timeout and kills the process', async () => {
-    const started = Date.now();
+    let pid = 0;
     await expect(
       startManagedProcess({
         name: 'slow',
         command: 'sh',
-        args: ['-c', 'echo "still loading"; sleep 30'],
+        // Prints its pid, then becomes a 30 s sleep (same pid): it never gets ready by itself.
+        args: ['-c', 'echo "pid $$"; echo "still loading"; exec sleep 30'],
         readyTimeoutMs: 300,
-        readyFromLine: (line) => (line === 'ready' ? true : undefined),
+        readyFromLine: (line) => {
+          const match = /^pid (\d+)$/.exec(line);
+          if (match) pid = Number(match[1]);
+          return line === 'ready' ? true : undefined;
+        },
       }),
     ).rejects.toThrow(/slow did not become ready within 300 ms[\s\S]*still loading/);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // Killed, not left to finish its sleep: the process is gone (checked, not timed).
+    expect(pid).toBeGreaterThan(0);
+    await vi.waitFor(() => expect(() => process.kill(pid, 0)).toThrow(), { timeout: 10_000 });
   });
 
   it('explains a missing command', async () => {
