@@ -208,7 +208,9 @@ async function payTenOrdersThroughBothApis(products: 'a product per order' | 'on
     // cross-process contention case is the real-server test below).
     await waitFor(
       async () =>
-        expect((await stack.database.collections.orders.findOne({ _id: new ObjectId(o.orderId) }))?.status).toBe('paid'),
+        expect((await stack.database.collections.orders.findOne({ _id: new ObjectId(o.orderId) }))?.status).toBe(
+          'paid',
+        ),
       { timeoutMs: 60_000 },
     );
   }

@@ -151,7 +151,9 @@ describe('webhook delivery', () => {
       const res = await postForm(patient, `/checkout/${session.id}/pay`);
       expect(res.status).toBe(303);
       // The delivery of the payment has reached the endpoint and is still open.
-      await vi.waitFor(() => expect(receiver.received.map((h) => h.event.type)).toEqual(['checkout.session.completed']));
+      await vi.waitFor(() =>
+        expect(receiver.received.map((h) => h.event.type)).toEqual(['checkout.session.completed']),
+      );
       expect(patient.deliveries()).toHaveLength(0);
 
       // An API call that creates an event answers while that delivery is held too.

@@ -147,9 +147,7 @@ describe('reconcile', () => {
     expect(summary.holdsReleased).toBe(2);
     expect(await stock(p._id)).toEqual({ stock: 7, held: 3 });
     expect((await deps.database.collections.products.findOne({ _id: p._id }))?.reserved).toBe(3);
-    const keptReservations = await deps.database.collections.reservations
-      .find({ orderId: { $in: keepers } })
-      .toArray();
+    const keptReservations = await deps.database.collections.reservations.find({ orderId: { $in: keepers } }).toArray();
     expect(keptReservations.map((r) => [r.status, r.settled])).toEqual([
       ['held', false],
       ['held', false],
@@ -290,7 +288,9 @@ describe('every sweep reaches every document', () => {
       settled: true,
     });
     // The live ones were left alone.
-    expect(await deps.database.collections.reservations.countDocuments({ productId: p._id, status: 'held' })).toBe(5100);
+    expect(await deps.database.collections.reservations.countDocuments({ productId: p._id, status: 'held' })).toBe(
+      5100,
+    );
     // Keep later tests' runs small.
     await deps.database.collections.reservations.deleteMany({ productId: p._id });
     await deps.database.collections.orders.deleteMany({ _id: { $in: live.map((r) => r.orderId) } });
