@@ -108,9 +108,9 @@ export function findWallClockAssertions(source: string): WallClockFinding[] {
           ? 'compares a value named as a duration'
           : null;
     if (!reason) continue;
-    const lead = statement.length - statement.trimStart().length;
+    const indent = statement.length - statement.trimStart().length;
     findings.push({
-      line: source.slice(0, at + lead).split('\n').length,
+      line: source.slice(0, at + indent).split('\n').length,
       statement: statement.trim().replace(/\s+/g, ' '),
       reason,
     });
