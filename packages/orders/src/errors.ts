@@ -10,7 +10,6 @@ export class OrderError extends Error {
       | 'PRODUCT_UNAVAILABLE'
       | 'CURRENCY_MISMATCH'
       | 'INSUFFICIENT_STOCK'
-      | 'ORDER_NOT_FOUND'
       | 'INVALID_STATE'
       | 'STALE_STOCK'
       | 'STOCK_RESERVED',

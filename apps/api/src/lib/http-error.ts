@@ -1,3 +1,5 @@
+import type { ApiErrorCode } from './error-codes';
+
 /**
  * The one error type handlers throw. The error handler turns it into the contract's body:
  * `{ "error": { "code": "SOME_CODE", "message": "human text", "details"?: ... } }`.
@@ -6,7 +8,7 @@ export class HttpError extends Error {
   override name = 'HttpError';
   constructor(
     readonly statusCode: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     readonly details?: unknown,
     readonly headers?: Record<string, string>,
@@ -19,11 +21,11 @@ export const badRequest = (message: string, details?: unknown) => new HttpError(
 export const unauthorized = (message = 'Authentication required') => new HttpError(401, 'UNAUTHORIZED', message);
 export const forbidden = (message = 'Not allowed') => new HttpError(403, 'FORBIDDEN', message);
 export const notFound = (what = 'Resource') => new HttpError(404, 'NOT_FOUND', `${what} not found`);
-export const conflict = (code: string, message: string, details?: unknown) =>
+export const conflict = (code: ApiErrorCode, message: string, details?: unknown) =>
   new HttpError(409, code, message, details);
 
 /** Default code for a status when the error carries none of ours (framework and plugin errors). */
-export function codeForStatus(status: number): string {
+export function codeForStatus(status: number): ApiErrorCode {
   switch (status) {
     case 400:
       return 'BAD_REQUEST';

@@ -1,6 +1,7 @@
 import { describeMongoError, isDatabaseUnavailable } from '@simple-shop/db';
 import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
+import type { ApiErrorCode } from '../../lib/error-codes';
 import { HttpError, codeForStatus } from '../../lib/http-error';
 
 /**
@@ -51,7 +52,7 @@ export default fp(
         const details = describeValidation(error.validationContext, error.validation as ValidationIssue[]);
         return reply.status(400).send({
           error: {
-            code: 'VALIDATION_ERROR',
+            code: 'VALIDATION_ERROR' satisfies ApiErrorCode,
             message: `Invalid request: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
             details,
           },
@@ -64,7 +65,7 @@ export default fp(
           .status(503)
           .header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
           .send({
-            error: { code: 'DATABASE_UNAVAILABLE', message: 'The database is temporarily unavailable; retry shortly' },
+            error: { code: 'DATABASE_UNAVAILABLE' satisfies ApiErrorCode, message: 'The database is temporarily unavailable; retry shortly' },
           });
       }
       const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
@@ -78,7 +79,7 @@ export default fp(
 
     app.setNotFoundHandler((request, reply) =>
       reply.status(404).send({
-        error: { code: 'NOT_FOUND', message: `Route ${request.method} ${request.url.split('?')[0]} not found` },
+        error: { code: 'NOT_FOUND' satisfies ApiErrorCode, message: `Route ${request.method} ${request.url.split('?')[0]} not found` },
       }),
     );
   },

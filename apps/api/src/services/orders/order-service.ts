@@ -15,7 +15,6 @@ export function toHttpError(error: unknown): unknown {
   if (!(error instanceof OrderError)) return error;
   switch (error.code) {
     case 'PRODUCT_NOT_FOUND':
-    case 'ORDER_NOT_FOUND':
       return new HttpError(404, error.code, error.message, error.details);
     case 'EMPTY_ORDER':
       return new HttpError(400, error.code, error.message, error.details);
