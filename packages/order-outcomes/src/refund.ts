@@ -106,7 +106,8 @@ export async function commitRefund(
         },
         { session },
       );
-      order = result.modifiedCount === 1 ? await database.collections.orders.findOne({ _id: orderId }, { session }) : null;
+      order =
+        result.modifiedCount === 1 ? await database.collections.orders.findOne({ _id: orderId }, { session }) : null;
     }
     if (!order) return null;
     if (commit.restock) {
@@ -255,10 +256,14 @@ export async function refundOrder(
     )?.paymentIntentId;
   if (!paymentIntentId) throw new Error(`order ${orderId} has no captured payment to refund`);
 
-  const paid = await paidAmountOf(deps, order, { paymentIntentId, ...(request.session ? { session: request.session } : {}) });
+  const paid = await paidAmountOf(deps, order, {
+    paymentIntentId,
+    ...(request.session ? { session: request.session } : {}),
+  });
   const refundable = paid - (order.refundedAmount ?? 0);
   const partial = request.amount !== undefined && request.amount < refundable;
-  if (request.amount !== undefined && request.amount > refundable) throw new RefundTooLargeError(request.amount, refundable);
+  if (request.amount !== undefined && request.amount > refundable)
+    throw new RefundTooLargeError(request.amount, refundable);
   if (refundable <= 0) throw new RefundTooLargeError(request.amount ?? 0, 0);
   // A full refund keeps the order's key even after partial ones: the remainder is one refund.
   const idempotencyKey =
@@ -293,10 +298,29 @@ export async function refundOrder(
   });
 }
 
+/** The newest succeeded refund of the payment that the shop made for `orderId` and has not recorded. */
+async function unrecordedOwnRefund(
+  deps: OutcomeDeps,
+  orderId: ObjectId,
+  paymentIntentId: string,
+): Promise<Stripe.Refund | undefined> {
+  if (!deps.stripe) return undefined;
+  const order = await deps.database.collections.orders.findOne({ _id: orderId });
+  if (!order) return undefined;
+  const refunds = await deps.stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 });
+  return refunds.data.find(
+    (refund) =>
+      refund.status === 'succeeded' &&
+      refund.metadata?.orderId === orderId.toHexString() &&
+      !order.refundIds?.includes(refund.id),
+  );
+}
+
 /**
  * `charge.refunded`. A full refund made outside the shop (the Stripe Dashboard): a paid order
  * becomes `refunded`, its units go back on hand and the customer is told, once; refunds the shop
- * made itself already moved the order, so for them this changes nothing. Otherwise each refund of
+ * made itself already moved the order, so for them this changes nothing — and one the shop made
+ * but has not recorded yet is recorded from its metadata (restock as asked). Otherwise each refund of
  * the charge not recorded yet is recorded by its id: the shop's own (its metadata carries the
  * order, reason, restock and who asked — this finishes a refund whose request died after Stripe
  * made it) and outside ones (no restock: nobody said the goods came back).
@@ -310,13 +334,18 @@ export async function recordStripeRefund(
   const payment = await deps.database.collections.payments.findOne({ paymentIntentId });
   if (!payment) return result('unchanged');
   if (charge.refunded) {
+    // The refund that completed the charge may be the shop's own, not recorded yet (this webhook
+    // won the race against the shop's commit, or the request died after Stripe made it): then it
+    // is recorded as the shop asked (restock or not), under its own id, so the shop's commit of it
+    // changes nothing. Otherwise it was made outside the shop, in full: the units come back.
+    const own = await unrecordedOwnRefund(deps, payment.orderId, paymentIntentId);
     return commitRefund(deps, payment.orderId, {
-      reason: 'refunded in Stripe',
-      restock: true,
+      reason: own?.metadata?.reason || 'refunded in Stripe',
+      restock: own ? own.metadata?.restock === 'true' : true,
       from: ['paid'],
-      refundId: charge.id,
+      refundId: own?.id ?? charge.id,
       paymentIntentId,
-      by: 'stripe',
+      by: own?.metadata?.by || 'stripe',
     });
   }
   if (!deps.stripe) return result('unchanged');
