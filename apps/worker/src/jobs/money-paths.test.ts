@@ -104,18 +104,15 @@ async function deliver(event: Record<string, unknown>) {
   expect(res.status, await res.text()).toBe(200);
 }
 
-const failedJob = (jobId: string) =>
-  waitFor(
-    async () => {
-      const job = await deps.queues.stripeEvents.queue.getJob(jobId);
-      expect(await job?.getState()).toBe('failed');
-      return job!;
-    },
-    { timeoutMs: 30_000 },
-  );
+/** The job once it failed for good (read after its state says so: it may have been read while active). */
+async function failedJob(jobId: string) {
+  const queue = deps.queues.stripeEvents.queue;
+  await waitFor(async () => expect(await queue.getJobState(jobId)).toBe('failed'), { timeoutMs: 30_000 });
+  return (await queue.getJob(jobId))!;
+}
 
 describe('refunds made in the Stripe Dashboard (charge.refunded)', () => {
-  it('a full one: the order is refunded, its units go back on hand, one refund email; the shop calls Stripe for nothing', async () => {
+  it('a full one: the order is refunded, its units go back on hand, one refund email; the shop refunds nothing itself', async () => {
     const order = await paidOrder({ stock: 5, quantity: 2, price: 2500 });
     expect(await levels(order.product._id)).toEqual({ available: 3, reserved: 0 });
     await dashboard().refunds.create({ payment_intent: order.paymentIntentId });
@@ -149,7 +146,13 @@ describe('refunds made in the Stripe Dashboard (charge.refunded)', () => {
       `<order_refunded:${order.orderId.toHexString()}@simple-shop>`,
     ]);
     expect(stack.sim.refunds().filter((r) => r.payment_intent === order.paymentIntentId)).toHaveLength(1);
-    expect(stack.sim.requests().slice(callsAfterDashboard)).toEqual([]);
+    // It only looked for a refund of the shop's own among the charge's refunds.
+    expect(
+      stack.sim
+        .requests()
+        .slice(callsAfterDashboard)
+        .map((r) => `${r.method} ${r.path}`),
+    ).toEqual(['GET /v1/refunds']);
   });
 
   it('a partial one: the order stays paid with refundedAmount, no restock, one email for that refund; the shop only lists refunds', async () => {
