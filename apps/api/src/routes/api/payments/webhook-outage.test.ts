@@ -4,6 +4,7 @@
  * then retries it) and nothing may be queued, since a job for an event that was never recorded
  * would be dead-lettered by the worker. Once the database is back, Stripe's retry is accepted.
  */
+import { createServer, type Server } from 'node:net';
 import { webhookJobId } from '@simple-shop/queue';
 import { signPayload } from '@simple-shop/stripe-simulator';
 import { freePort, startJongodb, testConfig, type StartedJongodb } from '@simple-shop/testing';
@@ -32,6 +33,16 @@ afterAll(async () => {
   await app?.close();
   await mongo?.stop();
 });
+
+/** A listener on `port` that drops every connection. */
+async function closedDoor(on: number): Promise<Server> {
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(on, '127.0.0.1', resolve);
+  });
+  return server;
+}
 
 function event(id: string) {
   const payload = JSON.stringify({
@@ -66,6 +77,9 @@ describe('webhook ingest while MongoDB is down', () => {
 
     await mongo!.stop();
     mongo = undefined;
+    // Keep the port: connections are refused at once (as a stopped server's are), and no other
+    // process of a parallel test run can take the port and leave the driver waiting for an answer.
+    const door = await closedDoor(port);
     const during = event('evt_outage_during');
     const refused = await during();
     expect(refused.statusCode).toBe(503);
@@ -75,6 +89,7 @@ describe('webhook ingest while MongoDB is down', () => {
     expect(await jobCount()).toBe(1);
 
     // The same address again (a new primary after an election); Stripe delivers the event again.
+    await new Promise((resolve) => door.close(resolve));
     mongo = await startJongodb({ port });
     const retried = await during();
     expect([retried.statusCode, retried.json()]).toEqual([200, { received: true, duplicate: false }]);
