@@ -258,6 +258,8 @@ describe('replaying a dead letter while Redis is down', () => {
       });
       const after = await own.deps.database.collections.failedWebhooks.findOne({ _id: failed._id });
       expect([after?.replayCount, after?.replayJobId, after?.resolvedAt]).toEqual([1, undefined, undefined]);
+      // The event is failed again (not left for reconciliation to queue outside the replay).
+      expect((await own.deps.database.collections.webhookEvents.findOne({ _id: eventId }))?.status).toBe('failed');
     } finally {
       await own.close();
       await redis.stop();

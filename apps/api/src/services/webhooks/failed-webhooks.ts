@@ -135,8 +135,13 @@ export async function replayFailedWebhook(
     );
   } catch (error) {
     context.log.error({ err: error, eventId: doc.eventId, jobId }, 'webhook replay could not be queued');
-    // Release the claim so the admin can simply try again (the count stays: job IDs are never reused).
+    // Release the claim so the admin can simply try again (the count stays: job IDs are never reused),
+    // and put the event back to `failed`: left `received`, reconciliation would queue it as a plain
+    // webhook job, which does not resolve this dead letter.
     await failed.updateOne({ _id: id, replayJobId: jobId }, { $unset: { replayJobId: '' } }).catch(() => undefined);
+    await webhookEvents
+      .updateOne({ _id: doc.eventId, status: 'received' }, { $set: { status: 'failed' } })
+      .catch(() => undefined);
     throw new HttpError(503, 'QUEUE_UNAVAILABLE', 'Could not queue the replay; try again', undefined, {
       'retry-after': '5',
     });
