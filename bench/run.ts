@@ -292,6 +292,7 @@ async function main(): Promise<void> {
     const rerun: Record<string, (c: BenchContext) => Promise<ScenarioResult>> = {
       'product-detail': productDetail,
       'product-list': productList,
+      search,
       'webhook-ingest': webhookIngest,
       fulfilment,
       'mixed-100': (c) => mixed(c, 100),
