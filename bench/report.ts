@@ -31,7 +31,8 @@ export interface Target {
   scenario: string;
   target: string;
   measured: string;
-  status: 'PASS' | 'MISS' | 'NOT RUN';
+  /** NO VERDICT: the machine was busy with other work during the run, so a ratio to the hello-world says nothing. */
+  status: 'PASS' | 'MISS' | 'NOT RUN' | 'NO VERDICT';
   note: string;
 }
 
@@ -149,7 +150,7 @@ export function consoleTable(report: BenchReport): string {
   for (const b of report.budgets)
     out.push(`  ${b.pass ? 'PASS' : 'FAIL'}  ${b.name}: ${b.measured} (limit ${b.limit})`);
   out.push('', 'Targets:');
-  for (const t of report.targets) out.push(`  ${t.status.padEnd(4)}  ${t.name}: ${t.measured} (target ${t.target})`);
+  for (const t of report.targets) out.push(`  ${t.status.padEnd(10)}  ${t.name}: ${t.measured} (target ${t.target})`);
   const ba = beforeAfterRows(report);
   if (ba.length > 0) {
     out.push('', `Before/after (baseline ${report.baseline!.file}, ${report.baseline!.generatedAt}):`);
@@ -396,7 +397,7 @@ export function markdown(report: BenchReport): string {
     }
   }
   if (report.profiles.length > 0) {
-    out.push('## CPU profiles of missed targets');
+    out.push('## CPU profiles of missed targets (and of targets without a verdict)');
     out.push('');
     out.push(
       'Each missed target was run again for a few seconds against a process started with ' +
