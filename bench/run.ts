@@ -24,7 +24,7 @@ import { scrapeOverhead } from './metrics';
 import { BENCH_DIR, stopAll } from './processes';
 import { summariseProfile } from './profile';
 import { benchPids } from './sysload';
-import { consoleTable, writeReport, type BenchReport, type Machine, type ProfileEntry } from './report';
+import { consoleTable, readBaseline, writeReport, type BenchReport, type Machine, type ProfileEntry } from './report';
 import { fulfilment } from './scenarios/fulfilment';
 import { mixed } from './scenarios/mixed';
 import { helloWorld, productDetail, productList, search } from './scenarios/reads';
@@ -115,6 +115,8 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 
 async function main(): Promise<void> {
+  // Read first: a wrong path should fail before minutes of measuring, not after.
+  const baseline = process.env.BENCH_BASELINE ? readBaseline(process.env.BENCH_BASELINE) : undefined;
   mkdirSync(BENCH_DIR, { recursive: true });
   rmSync(PROFILE_DIR, { recursive: true, force: true });
 
@@ -207,12 +209,16 @@ async function main(): Promise<void> {
 
   // 1. The framework's limit, alone on the machine.
   let helloOps = 0;
+  let helloP99: number | undefined;
+  let helloOtherCores: number | undefined;
   let helloCpuMsPerOp: number | undefined;
   await record('hello-world', async () => {
     const hello = await startHelloWorld();
     try {
       const result = await helloWorld(settings, hello);
       helloOps = result.opsPerSec;
+      helloP99 = result.latency.p99;
+      helloOtherCores = result.machineLoad?.otherCores;
       helloCpuMsPerOp = result.serverCpu?.msPerOp;
       return result;
     } finally {
@@ -274,6 +280,8 @@ async function main(): Promise<void> {
 
   const targetList = targets(results, {
     helloOpsPerSec: helloOps,
+    ...(helloP99 !== undefined ? { helloP99Ms: helloP99 } : {}),
+    ...(helloOtherCores !== undefined ? { helloOtherCores } : {}),
     ...(helloCpuMsPerOp !== undefined ? { helloCpuMsPerOp } : {}),
     isStandIn: database.isStandIn,
   });
@@ -281,7 +289,10 @@ async function main(): Promise<void> {
 
   // 4. CPU profiles of the missed targets, each on a freshly started, profiled API.
   const profiles: ProfileEntry[] = [];
-  const missed = targetList.filter((t) => t.status === 'MISS').map((t) => t.scenario);
+  // Profiled too when there is no verdict: the profile still shows where the CPU goes.
+  const missed = [
+    ...new Set(targetList.filter((t) => t.status === 'MISS' || t.status === 'NO VERDICT').map((t) => t.scenario)),
+  ];
   if (settings.profile && missed.length > 0) {
     const short: Settings = {
       ...settings,
@@ -292,6 +303,7 @@ async function main(): Promise<void> {
     const rerun: Record<string, (c: BenchContext) => Promise<ScenarioResult>> = {
       'product-detail': productDetail,
       'product-list': productList,
+      search,
       'webhook-ingest': webhookIngest,
       fulfilment,
       'mixed-100': (c) => mixed(c, 100),
@@ -348,6 +360,7 @@ async function main(): Promise<void> {
       ratioToHello: helloOps > 0 && r.id !== 'hello-world' ? r.opsPerSec / helloOps : r.id === 'hello-world' ? 1 : null,
     })),
     failures,
+    ...(baseline ? { baseline } : {}),
     budgets: budgetList,
     targets: targetList,
     profiles,

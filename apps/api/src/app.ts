@@ -72,7 +72,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     genReqId,
-    logController: new ApiLogController(),
+    logController: new ApiLogController(logger as FastifyBaseLogger),
     trustProxy: config.trustProxy,
     bodyLimit: config.BODY_LIMIT_BYTES,
     // Keep-alive sockets are closed on shutdown once their in-flight request is answered.

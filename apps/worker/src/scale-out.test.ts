@@ -19,7 +19,14 @@ beforeAll(async () => {
   stack = await startStack({
     apis: 2,
     workers: 2,
-    env: { RATE_LIMIT_MAX: '40', RATE_LIMIT_WINDOW_MS: '60000', TRUST_PROXY: 'true', QUEUE_CONCURRENCY: '2' },
+    env: {
+      RATE_LIMIT_MAX: '40',
+      // Catalog reads have their own limit class (counted with the cache read); the same 40 here.
+      CATALOG_RATE_LIMIT_MAX: '40',
+      RATE_LIMIT_WINDOW_MS: '60000',
+      TRUST_PROXY: 'true',
+      QUEUE_CONCURRENCY: '2',
+    },
   });
 }, 120_000);
 afterAll(async () => {

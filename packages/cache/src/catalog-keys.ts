@@ -13,6 +13,8 @@ export function catalogKeys(keyPrefix: string) {
   // allows only within one slot. The cost is that the catalog lives on one shard (docs/scaling.md).
   const base = `{${keyPrefix}:catalog}`;
   return {
+    /** The hash-tagged prefix every catalog key starts with (one Cluster slot). */
+    base,
     generation: `${base}:gen`,
     /** Bytes written back in the current TTL window (the write-back script checks it with the generation). */
     budget: `${base}:budget`,

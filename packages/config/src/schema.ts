@@ -81,6 +81,11 @@ export const EnvSchema = Type.Object({
   // Rate limits (per IP; the auth routes add per-account limits of their own)
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 300 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  /**
+   * Catalog reads (GET /api/products, /search, /:id): their own per-IP class, counted in the same Redis
+   * round trip as the cache read (docs/scaling.md#rate-limits), instead of the general limit.
+   */
+  CATALOG_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 1200 }),
   AUTH_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10 }),
   AUTH_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 900_000 }),
   /** Failed logins for one account from all IPs in a window after which every further attempt is slowed. */
@@ -94,6 +99,11 @@ export const EnvSchema = Type.Object({
   PRODUCT_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
   /** Bytes of list/search pages the cache may write per TTL window (live pages stay below twice this). */
   PRODUCT_CACHE_MAX_BYTES: Type.Integer({ minimum: 65_536, maximum: 1_073_741_824, default: 16_777_216 }),
+  /**
+   * Bytes of cached product and page answers each API process keeps in its own memory in front of Redis
+   * (checked against the catalog generation on every read, so never stale); 0 turns that tier off.
+   */
+  PRODUCT_CACHE_LOCAL_MAX_BYTES: Type.Integer({ minimum: 0, maximum: 1_073_741_824, default: 33_554_432 }),
 
   // Stock holds: how much one customer may reserve without paying.
   ORDER_MAX_OPEN_PER_USER: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),

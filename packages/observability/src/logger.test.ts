@@ -50,8 +50,15 @@ describe('logger', () => {
       'sent to dave@x.io',
     );
     logger.info({ at: '/app/node_modules/.pnpm/fastify@5.2.1/x.js', id: '<email.password_reset.1@simple-shop>' }, 'ok');
+    logger.info({ url: '/api/products/search?q=erin.smith%40example.org&limit=5' }, 'percent-encoded');
     const text = lines.map((line) => JSON.stringify(line)).join('\n');
-    for (const address of ['customer@example.com', 'bob@shop.test', 'carol.jones+shop@mail.example.co.uk', 'dave@x.io'])
+    for (const address of [
+      'customer@example.com',
+      'bob@shop.test',
+      'carol.jones+shop@mail.example.co.uk',
+      'dave@x.io',
+      'erin.smith%40example.org',
+    ])
       expect(text).not.toContain(address);
     expect(lines[0]).toMatchObject({
       to: 'c***@example.com',
@@ -63,5 +70,6 @@ describe('logger', () => {
       at: '/app/node_modules/.pnpm/fastify@5.2.1/x.js',
       id: '<email.password_reset.1@simple-shop>',
     });
+    expect(lines[2]).toMatchObject({ url: '/api/products/search?q=e***@example.org&limit=5' });
   });
 });

@@ -36,13 +36,15 @@ export const REDACT_PATHS = [
 
 /**
  * An email address anywhere in a log line: the local part (its first character kept) and the domain. The
- * domain must end in a letters-only label, so package paths such as `fastify@5.2.1` are left alone.
+ * domain must end in a letters-only label, so package paths such as `fastify@5.2.1` are left alone. The
+ * `@` may be percent-encoded (`%40`, a URL's query string as request lines log it).
  */
-const EMAIL_IN_TEXT = /([A-Za-z0-9_%+-])[A-Za-z0-9._%+-]*@((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})\b/g;
+const EMAIL_IN_TEXT = /([A-Za-z0-9_%+-])[A-Za-z0-9._%+-]*(?:@|%40)((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})\b/g;
 
 /** `customer@example.com` → `c***@example.com`: enough to tell domains and typos apart, not to contact anyone. */
 export function maskEmails(text: string): string {
-  return text.replace(EMAIL_IN_TEXT, '$1***@$2');
+  // Runs on every line: most have no address, and two substring scans cost far less than the pattern.
+  return text.includes('@') || text.includes('%40') ? text.replace(EMAIL_IN_TEXT, '$1***@$2') : text;
 }
 
 export interface LoggerSettings {

@@ -21,7 +21,12 @@ beforeAll(async () => {
   // Only one seed node: the processes must discover the other masters themselves.
   stack = await startStack({
     apis: 2,
-    env: { REDIS_CLUSTER_NODES: `127.0.0.1:${cluster.nodes[0]!.port}`, RATE_LIMIT_MAX: String(RATE_LIMIT_MAX) },
+    env: {
+      REDIS_CLUSTER_NODES: `127.0.0.1:${cluster.nodes[0]!.port}`,
+      RATE_LIMIT_MAX: String(RATE_LIMIT_MAX),
+      // Catalog reads have their own limit class, counted in the catalog's slot with the cache read.
+      CATALOG_RATE_LIMIT_MAX: String(RATE_LIMIT_MAX),
+    },
   });
   redis = createRedis({ kind: 'cluster', nodes: cluster.nodes, auth: {} }, 'client', 'cluster-test');
   expect(await waitForRedis(redis, 15_000)).toBe(true);

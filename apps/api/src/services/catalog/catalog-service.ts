@@ -11,6 +11,15 @@ import { MAX_QUERY_WORDS, queryWords } from '@simple-shop/domain';
 /** A list page request: the repository's page query without search words. */
 export type ListRequest = Omit<PageQuery, 'terms'>;
 
+/** A page to look up by its cache hash. */
+export interface PageLookup {
+  hash: string;
+  query: PageQuery;
+}
+
+/** A page request before any I/O: the page to look up, or an answer known without one (`json`). */
+export type PagePlan = PageLookup | { json: string };
+
 export interface SearchRequest {
   q: string;
   sort: ProductSort;
@@ -58,6 +67,15 @@ export class CatalogService {
    * first (minPrice 0, maxPrice at or above the highest possible price), so they do not make cache variants.
    */
   async listProducts(request: ListRequest): Promise<JsonText> {
+    return this.answer(this.planList(request));
+  }
+
+  async searchProducts(request: SearchRequest): Promise<JsonText> {
+    return this.answer(this.planSearch(request));
+  }
+
+  /** What a list request needs, before any I/O: the page to look up (its cache hash), or the answer itself. */
+  planList(request: ListRequest): PagePlan {
     if (request.minPrice !== undefined && request.maxPrice !== undefined && request.minPrice > request.maxPrice) {
       throw new HttpError(400, 'VALIDATION_ERROR', 'minPrice must not be greater than maxPrice');
     }
@@ -65,16 +83,16 @@ export class CatalogService {
     if (minPrice !== undefined && minPrice > MAX_PRICE) {
       // No product can cost more than MAX_PRICE: an empty last page, asked of neither Redis nor MongoDB.
       if (request.cursor !== undefined) decodeCursor(request.cursor, request.sort);
-      return JSON.stringify({ items: [], nextCursor: null, limit: request.limit } satisfies PageBody);
+      return { json: JSON.stringify({ items: [], nextCursor: null, limit: request.limit } satisfies PageBody) };
     }
-    return this.page({
+    return this.plan({
       ...rest,
       ...(minPrice !== undefined && minPrice > 0 ? { minPrice } : {}),
       ...(maxPrice !== undefined && maxPrice < MAX_PRICE ? { maxPrice } : {}),
     });
   }
 
-  async searchProducts(request: SearchRequest): Promise<JsonText> {
+  planSearch(request: SearchRequest): PagePlan {
     const terms = queryWords(request.q);
     if (terms.length > MAX_QUERY_WORDS) {
       throw new HttpError(400, 'VALIDATION_ERROR', `q has more than ${MAX_QUERY_WORDS} words`);
@@ -82,12 +100,12 @@ export class CatalogService {
     // Nothing searchable (only punctuation/spaces): nothing matches, and nothing is asked of MongoDB.
     if (terms.length === 0) {
       if (request.cursor !== undefined) decodeCursor(request.cursor, request.sort);
-      return JSON.stringify({ items: [], nextCursor: null, limit: request.limit } satisfies PageBody);
+      return { json: JSON.stringify({ items: [], nextCursor: null, limit: request.limit } satisfies PageBody) };
     }
-    return this.page({ sort: request.sort, limit: request.limit, cursor: request.cursor, terms });
+    return this.plan({ sort: request.sort, limit: request.limit, cursor: request.cursor, terms });
   }
 
-  private async page(query: PageQuery): Promise<JsonText> {
+  private plan(query: PageQuery): PagePlan {
     // A bad cursor is a 400 before any cache or database work.
     if (query.cursor !== undefined) decodeCursor(query.cursor, query.sort);
     const hash = pageHash([
@@ -101,6 +119,15 @@ export class CatalogService {
       query.inStock === true,
       query.terms ?? null,
     ]);
+    return { hash, query };
+  }
+
+  private answer(plan: PagePlan): Promise<JsonText> | JsonText {
+    return 'json' in plan ? plan.json : this.page(plan);
+  }
+
+  /** The page from Redis, else from MongoDB (and written back unless the catalog changed meanwhile). */
+  async page({ hash, query }: PageLookup): Promise<JsonText> {
     const cached = await this.cache.readPageJson(hash);
     if (cached.json) return cached.json;
     const result = await this.repository.page(query);

@@ -1,4 +1,5 @@
 import type { AppDependencies } from '../../deps';
+import { CatalogReads } from './catalog-reads';
 import { CatalogService } from './catalog-service';
 import { ProductCache, type CacheLogger } from './product-cache';
 import { ProductRepository } from './product-repository';
@@ -6,6 +7,7 @@ import { ProductRepository } from './product-repository';
 export type CatalogDeps = Pick<AppDependencies, 'database' | 'redis' | 'cacheRedis' | 'config'>;
 
 const services = new WeakMap<CatalogDeps['redis'], CatalogService>();
+const readers = new WeakMap<CatalogService, CatalogReads>();
 const silent: CacheLogger = { warn: () => undefined, info: () => undefined, debug: () => undefined };
 
 /**
@@ -29,6 +31,26 @@ export function catalogFor(deps: CatalogDeps, log: CacheLogger = silent): Catalo
   return service;
 }
 
+/**
+ * The catalog GET path of an app (catalog-reads.ts): one per catalog service, so the in-process answers
+ * and the batch of the current event-loop turn exist once.
+ */
+export function catalogReadsFor(deps: CatalogDeps, log: CacheLogger = silent): CatalogReads {
+  const catalog = catalogFor(deps, log);
+  let reads = readers.get(catalog);
+  if (!reads) {
+    reads = new CatalogReads(catalog, deps.cacheRedis ?? deps.redis, {
+      max: deps.config.CATALOG_RATE_LIMIT_MAX,
+      windowMs: deps.config.RATE_LIMIT_WINDOW_MS,
+      localMaxBytes: deps.config.PRODUCT_CACHE_LOCAL_MAX_BYTES,
+      log,
+    });
+    readers.set(catalog, reads);
+  }
+  return reads;
+}
+
+export { CatalogReads, type CatalogOutcome } from './catalog-reads';
 export { CatalogService, isPurchasable, type ListRequest, type SearchRequest } from './catalog-service';
 export { invalidateProducts, catalogKeys, type CachedProduct, type CacheLogger } from './product-cache';
 export { registerStockGauge, STOCK_GAUGE_NAME } from './stock-gauge';

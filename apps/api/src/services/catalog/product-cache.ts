@@ -91,7 +91,7 @@ export function pageHash(parts: readonly unknown[]): string {
  * back under, conditional write-backs, and invalidation that is retried when Redis was unreachable.
  */
 export class ProductCache {
-  private readonly keys: ReturnType<typeof catalogKeys>;
+  readonly keys: ReturnType<typeof catalogKeys>;
   private readonly outage: OutageLog;
   /**
    * Invalidations owed to Redis: product ids with the epoch of the write that asked, and the
@@ -255,6 +255,23 @@ export class ProductCache {
     } catch (error) {
       this.outage.failed(error, 'write');
     }
+  }
+
+  /**
+   * Whether cached data may be served right now without waiting: Redis connected and no invalidation
+   * owed. When false, `usable()` (through any read) reports the outage or flushes what is owed.
+   */
+  get readyNow(): boolean {
+    return this.redis.status === 'ready' && !this.owed();
+  }
+
+  /** Records that the Redis tier failed a read (logged once per outage, like the other reads). */
+  readFailed(error: unknown): void {
+    this.outage.failed(error, 'read');
+  }
+
+  readRecovered(): void {
+    this.outage.recovered();
   }
 
   /** False while Redis is not connected or an invalidation is still owed (reads go to MongoDB). */
