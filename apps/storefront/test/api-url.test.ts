@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveApiUrl } from '../src/config';
+import { resolveApiUrl } from '../src/api-url';
 
 describe('config.json apiUrl', () => {
   it('keeps an absolute API URL on another origin, without a trailing slash', () => {
