@@ -3,31 +3,34 @@
 # Docker engine. Called by .ci/run ("Validate infra"); run it by hand with `bash infra/validate.sh`.
 #
 #   yamllint        every YAML file (infra/.yamllint.yml)
-#   kubectl         `kubectl kustomize` renders the base and the production overlay
+#   kubectl         `kubectl kustomize` renders the base, the production overlay, and production with the optional
+#                   storefront component (infra/k8s/components/storefront)
 #   check-manifests the rendered manifests: wiring of every .env.example variable (values through the app's
 #                   own config schema), probes, resources, security contexts, grace periods, PDB/HPA/Service
-#                   references, scrape annotations, the prometheus-adapter rule
+#                   references, scrape annotations, the prometheus-adapter rule; with the component, the
+#                   storefront's Deployment, Service, PDB, NetworkPolicy and Ingress route
 #   promtool        check config (compose and Kubernetes configs), check rules, test rules (alerts.test.yml),
 #                   and the dashboard's PromQL as recording rules
 #   check-dashboard the Grafana dashboard JSON and its provisioning
 #   check-compose   docker-compose.yml and the Dockerfiles it builds
-#   nginx -t        infra/nginx/nginx.conf
+#   nginx -t        infra/nginx/nginx.conf (the compose load balancer) and storefront.conf (the storefront image)
 #
 #   --smoke         also infra/scripts/smoke-prod-bundle.sh: the images' production layout (pnpm deploy --prod +
 #                   dist/) run as uid 1000 on a read-only root filesystem, probed, then stopped with SIGTERM
 #   --images        also builds the real images with podman, offline (infra/containers/build-base-images.sh
-#                   --node-only, build-app-images.sh) and checks them (check-images.sh: contents, uid 1000,
+#                   --app-bases, build-app-images.sh) and checks them (check-images.sh: contents, uid 1000,
 #                   read-only root, HEALTHCHECK, SIGTERM), and renders the production overlay with the local image
 #                   references to check the pods fit them (check-k8s.sh). CI runs this form.
 #   --stack         --images, plus every local service image and the compose stack for real
-#                   (infra/containers/stack.sh: 2 APIs, 2 workers, nginx, Redis, the MongoDB stand-in, MailDev,
-#                   the Stripe simulator; a purchase journey through nginx; `down` drains in-flight work).
+#                   (infra/containers/stack.sh: 2 APIs, 2 workers, the storefront, nginx, Redis, the MongoDB
+#                   stand-in, MailDev, the Stripe simulator; a purchase journey through nginx from the storefront's
+#                   page to its success page; headless fallback; `down` drains in-flight work).
 #                   Installs podman, podman-compose, debootstrap and runc from Debian when missing; uses its own
 #                   containers.conf (infra/containers/containers.conf), removes every container it starts and
 #                   keeps the images as a cache (reused only when built from the same recipe).
 #
 # Missing tools are installed from Debian (prometheus -> promtool, yamllint, nginx-light, kubernetes-client,
-# bubblewrap). Idempotent; ~6 s when the tools are there (+ ~12 s with --smoke). Runs every check, then exits 1
+# bubblewrap), and the workspace with `pnpm install --frozen-lockfile` when node_modules is missing (a clean clone). Idempotent; ~6 s when the tools are there (+ ~12 s with --smoke). Runs every check, then exits 1
 # if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -74,7 +77,17 @@ if [ ${#missing[@]} -gt 0 ]; then
     { echo "could not install ${missing[*]}"; exit 1; }
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$TSX" ] || { echo "tsx not found at $TSX: run pnpm install first"; exit 1; }
+# A clean clone has no node_modules yet: install the workspace (the pnpm version package.json pins), as CI does.
+if [ ! -x "$TSX" ]; then
+  step "pnpm install (no node_modules yet)"
+  pnpm_version=$(node -p "require('./package.json').packageManager.split('@')[1]")
+  if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$pnpm_version" ]; then
+    npm install -g "pnpm@$pnpm_version" >/dev/null 2>&1 || { echo "could not install pnpm $pnpm_version"; exit 1; }
+  fi
+  pnpm install --frozen-lockfile --prefer-offline >"$WORK/pnpm-install.log" 2>&1 ||
+    { tail -20 "$WORK/pnpm-install.log"; echo "pnpm install failed"; exit 1; }
+  [ -x "$TSX" ] || { echo "tsx not found at $TSX after pnpm install"; exit 1; }
+fi
 echo "promtool $(promtool --version 2>&1 | head -1 | awk '{print $3}'), yamllint $(yamllint --version | awk '{print $2}')," \
   "kubectl $(kubectl version --client 2>/dev/null | awk '/Client Version/ {print $3}')" \
   "(kustomize $(kubectl version --client 2>/dev/null | awk '/Kustomize Version/ {print $3}')), $($NGINX -v 2>&1 | sed 's/.*: //')"
@@ -97,6 +110,23 @@ else
     run check-manifests "$TSX" infra/scripts/check-manifests.mjs "$WORK/production.yaml"
   else
     failures+=("kustomize production")
+  fi
+  # The optional storefront component on top of production, as an overlay that includes it would render it.
+  mkdir -p "$WORK/storefront"
+  cat >"$WORK/storefront/kustomization.yaml" <<YAML
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: simple-shop
+resources:
+  - $(realpath --relative-to="$WORK/storefront" infra/k8s/overlays/production)
+components:
+  - $(realpath --relative-to="$WORK/storefront" infra/k8s/components/storefront)
+YAML
+  if kubectl kustomize "$WORK/storefront" >"$WORK/storefront.yaml"; then
+    echo "    rendered production + components/storefront: $(grep -c '^kind:' "$WORK/storefront.yaml") objects"
+    run "check-manifests (storefront component)" "$TSX" infra/scripts/check-manifests.mjs "$WORK/storefront.yaml" --storefront
+  else
+    failures+=("kustomize production + storefront component")
   fi
 fi
 
@@ -132,6 +162,7 @@ step "docker-compose.yml and Dockerfiles"
 run check-compose "$TSX" infra/scripts/check-compose.mjs
 step "nginx -t"
 run "nginx -t" "$NGINX" -t -q -c "$ROOT/infra/nginx/nginx.conf"
+run "nginx -t (storefront)" "$NGINX" -t -q -c "$ROOT/infra/nginx/storefront.conf"
 step "test support out of production sources and bundles" && run check-test-support node infra/scripts/check-test-support.mjs
 
 run validate-workflows bash infra/scripts/validate-workflows.sh # .github/workflows: actionlint + yamllint
@@ -152,7 +183,7 @@ if $IMAGES; then
   if $STACK; then
     timed "base images" bash infra/containers/build-base-images.sh
   else
-    timed "base images" bash infra/containers/build-base-images.sh --node-only
+    timed "base images" bash infra/containers/build-base-images.sh --app-bases
   fi
   if timed "app images" bash infra/containers/build-app-images.sh; then
     timed "image checks" bash infra/containers/check-images.sh

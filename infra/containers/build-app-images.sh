@@ -4,6 +4,8 @@
 # (Docker users build the same files with the default NODE_IMAGE=node:20.20-bookworm-slim.)
 #   localhost/simple-shop-api:local      the API runtime stage
 #   localhost/simple-shop-worker:local   the worker runtime stage
+#   localhost/simple-shop-storefront:local  the storefront: its Vite build on the local nginx base
+#                                        (--build-arg NGINX_IMAGE=localhost/nginx:bookworm for nginx:1.28-alpine)
 #   localhost/simple-shop-build:local    the API's `build` stage: the workspace with dev dependencies, which
 #                                        compose's dev profile runs the Stripe simulator from (and the seed)
 # podman reads <Dockerfile>.dockerignore only through --ignorefile (BuildKit finds it by name), and keeps
@@ -13,7 +15,9 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
-podman image exists "$NODE_IMAGE" || die "$NODE_IMAGE is missing: run infra/containers/build-base-images.sh first"
+for base in "$NODE_IMAGE" "$NGINX_IMAGE"; do
+  podman image exists "$base" || die "$base is missing: run infra/containers/build-base-images.sh --app-bases first"
+done
 
 LOGS=${CONTAINER_LOGS:-$(mktemp -d -p /var/tmp simple-shop-build-logs.XXXXXX)}
 mkdir -p "$LOGS"
@@ -33,3 +37,4 @@ build() { # build <app> <image> <log name> [podman build args...]
 build api "$API_IMAGE" api
 build api "$BUILD_IMAGE" build --target build
 build worker "$WORKER_IMAGE" worker
+build storefront "$STOREFRONT_IMAGE" storefront --build-arg "NGINX_IMAGE=$NGINX_IMAGE"

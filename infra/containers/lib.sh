@@ -20,6 +20,7 @@ JONGODB_IMAGE=localhost/jongodb-standin:$JONGODB_VERSION
 IMAGE_TAG=${IMAGE_TAG:-local}
 API_IMAGE=localhost/simple-shop-api:$IMAGE_TAG
 WORKER_IMAGE=localhost/simple-shop-worker:$IMAGE_TAG
+STOREFRONT_IMAGE=localhost/simple-shop-storefront:$IMAGE_TAG
 BUILD_IMAGE=localhost/simple-shop-build:$IMAGE_TAG
 
 say() { printf '[containers] %s\n' "$*"; }

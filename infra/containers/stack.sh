@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs the compose stack for real on the local images (docker-compose.yml + infra/compose/offline.yml, with
 # podman-compose) and proves it works, then removes everything it started:
-#   1. up: the jongodb stand-in, Redis, MailDev, 2 API replicas, 2 workers, nginx, the Stripe simulator; every
+#   1. up: the jongodb stand-in, Redis, MailDev, 2 API replicas, 2 workers, the storefront, nginx, the Stripe
+#      simulator; every
 #      container's healthcheck must pass (without systemd podman runs no healthcheck timers, and podman-compose
 #      1.0.3 mangles CMD tests: the script runs each test itself, see compose-healthcheck.mjs);
 #   2. the runtime containers run as uid 1000 on a read-only root filesystem, and answer their image's
 #      HEALTHCHECK as well as compose's;
-#   3. a purchase journey through nginx (infra/containers/journey.mjs); both API replicas served requests;
+#   3. a purchase journey through nginx (infra/containers/journey.mjs), from the storefront's page to its success
+#      page; both API replicas served requests; then headless: with the storefront stopped, nginx sends / to the
+#      API and the API still serves;
 #   4. drain: a Stripe job is held in flight (FAULT_PROCESSING_DELAY_MS) when `podman-compose down` runs: it
 #      must complete during the shutdown, and both workers log a clean stop and exit 0.
 # Prints the start time, the journey time and a summary. Needs the images: build-base-images.sh, then
@@ -24,7 +27,8 @@ mkdir -p "$LOGS"
 HEALTH_TIMEOUT_S=${HEALTH_TIMEOUT_S:-300} # per container; generous: these machines are shared
 ctr() { echo "${PROJECT}_$1_${2:-1}"; }
 
-for image in "$JONGODB_IMAGE" "$REDIS_IMAGE" "$NGINX_IMAGE" "$MAILDEV_IMAGE" "$API_IMAGE" "$WORKER_IMAGE" "$BUILD_IMAGE"; do
+for image in "$JONGODB_IMAGE" "$REDIS_IMAGE" "$NGINX_IMAGE" "$MAILDEV_IMAGE" "$API_IMAGE" "$WORKER_IMAGE" "$BUILD_IMAGE" \
+  "$STOREFRONT_IMAGE"; do
   podman image exists "$image" || die "$image is missing: run build-base-images.sh and build-app-images.sh first"
 done
 # podman-compose 1.0.3 reads ./.env over the shell's variables: a developer's .env would reconfigure the stack.
@@ -40,6 +44,13 @@ export STRIPE_WEBHOOK_SECRET
 STRIPE_WEBHOOK_SECRET="whsec_$(openssl rand -hex 24)"
 export STRIPE_SECRET_KEY=sk_test_simulator STRIPE_API_BASE=http://stripe-sim:12111 SMTP_URL=smtp://maildev:1025
 export STRIPE_SIM_PUBLIC_URL=http://127.0.0.1:12111 LOG_LEVEL=info
+# A demo deployment on the simulator: NODE_ENV=production accepts its key and URL only with this (as dev.env says).
+export ALLOW_STRIPE_SIMULATOR=true
+# The storefront is served by nginx: links in emails and Stripe's success/cancel redirects land on its pages there.
+LB_URL="http://127.0.0.1:$LB_PORT"
+export PUBLIC_APP_URL=$LB_URL CORS_ORIGINS=$LB_URL
+export CHECKOUT_SUCCESS_URL="$LB_URL/checkout/success?session_id={CHECKOUT_SESSION_ID}"
+export CHECKOUT_CANCEL_URL="$LB_URL/checkout/cancelled"
 # Long enough to catch a Stripe job in flight for the drain check; far below SHUTDOWN_GRACE_MS (10 s).
 export FAULT_PROCESSING_DELAY_MS=${FAULT_PROCESSING_DELAY_MS:-3000}
 
@@ -111,8 +122,8 @@ compose up -d --no-build mongo redis maildev || die "podman-compose up (data sto
 wait_healthy mongo && wait_healthy redis && wait_healthy maildev
 compose up -d --no-build api worker || die "podman-compose up (api, worker)"
 wait_healthy api 2 && wait_healthy worker 2
-compose up -d --no-build lb stripe-sim || die "podman-compose up (lb, stripe-sim)"
-wait_healthy lb && wait_healthy stripe-sim
+compose up -d --no-build storefront lb stripe-sim || die "podman-compose up (storefront, lb, stripe-sim)"
+wait_healthy storefront && wait_healthy lb && wait_healthy stripe-sim
 start_s=$(since "$started")
 restarts=$(podman ps -a --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}}' |
   xargs -r podman inspect --format '{{.Name}}={{.RestartCount}}' | grep -v '=0$' | tr '\n' ' ' || true)
@@ -126,19 +137,20 @@ podman run --rm --label "io.podman.compose.project=$PROJECT" --network "$NETWORK
   "$BUILD_IMAGE" pnpm seed >"$LOGS/seed.log" 2>&1 || { cat "$LOGS/seed.log"; die "seeding the catalog"; }
 
 # --- 2. runtime containers ----------------------------------------------------------------------------------
-for c in "$(ctr api 1)" "$(ctr api 2)" "$(ctr worker 1)" "$(ctr worker 2)"; do
+for c in "$(ctr api 1)" "$(ctr api 2)" "$(ctr worker 1)" "$(ctr worker 2)" "$(ctr storefront)"; do
   [ "$(podman exec "$c" id -u)" = 1000 ] || die "$c does not run as uid 1000"
   [ "$(podman inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$c")" = true ] || die "$c: root filesystem is writable"
-  podman exec "$c" sh -c 'touch /app/x || touch /x' 2>/dev/null && die "$c could write to its root filesystem"
+  podman exec "$c" sh -c 'touch /app/x || touch /x || touch /usr/share/nginx/storefront/x' 2>/dev/null &&
+    die "$c could write to its root filesystem"
   # The image's own HEALTHCHECK (liveness), next to compose's (readiness) that wait_healthy ran.
   mapfile -t check < <(image_healthcheck "$c")
   [ ${#check[@]} -gt 0 ] && podman exec "$c" "${check[@]}" || die "$c does not answer its image's HEALTHCHECK"
 done
-say "api ×2, worker ×2: uid 1000, read-only root filesystem, image HEALTHCHECK and compose healthcheck pass"
+say "api ×2, worker ×2, storefront: uid 1000, read-only root filesystem, image HEALTHCHECK (and compose's) pass"
 
 # --- 3. the purchase journey through nginx ---------------------------------------------------------------------
 started=$(now)
-LB_URL="http://127.0.0.1:$LB_PORT" MAILDEV_URL=http://127.0.0.1:1080 node infra/containers/journey.mjs | tee "$LOGS/journey.log" ||
+LB_URL=$LB_URL MAILDEV_URL=http://127.0.0.1:1080 node infra/containers/journey.mjs | tee "$LOGS/journey.log" ||
   die "purchase journey"
 journey_s=$(since "$started")
 for c in "$(ctr api 1)" "$(ctr api 2)"; do
@@ -147,11 +159,22 @@ for c in "$(ctr api 1)" "$(ctr api 2)"; do
   say "$c logged $n request lines"
 done
 
+# Headless: the storefront is optional. Without it nginx sends / to the API (its JSON 404), and the API serves.
+podman stop -t 10 "$(ctr storefront)" >/dev/null
+status=$(curl -s -o "$LOGS/headless.json" -w '%{http_code} %{content_type}' "$LB_URL/")
+[[ $status == '404 application/json'* ]] && grep -q '"error"' "$LOGS/headless.json" ||
+  die "headless: GET / through nginx answered $status $(head -c 200 "$LOGS/headless.json"), not the API's 404"
+status=$(curl -s -o /dev/null -w '%{http_code}' "$LB_URL/api/products?limit=1")
+[ "$status" = 200 ] || die "headless: GET /api/products answered $status"
+say "headless (storefront stopped): GET / -> the API's JSON 404, /api/products 200"
+
 # --- 4. down drains in-flight work -----------------------------------------------------------------------------
 redis() { podman exec "$(ctr redis)" redis-cli --raw "$@" 2>/dev/null; }
-ACTIVE=shop:bull:stripe-events:active
+# BullMQ's keys: REDIS_KEY_PREFIX `shop` in a Cluster hash tag (packages/queue bullPrefix: `{shop:bull}`).
+BULL='{shop:bull}:stripe-events'
+ACTIVE="$BULL:active"
 # A second purchase; its Stripe job is held FAULT_PROCESSING_DELAY_MS by the worker that takes it.
-LB_URL="http://127.0.0.1:$LB_PORT" MAILDEV_URL=http://127.0.0.1:1080 JOURNEY_LABEL=drain \
+LB_URL=$LB_URL MAILDEV_URL=http://127.0.0.1:1080 JOURNEY_LABEL=drain JOURNEY_STOREFRONT=skip \
   node infra/containers/journey.mjs >"$LOGS/drain-journey.log" 2>&1 &
 deadline=$((SECONDS + 60))
 until [ -n "$(redis LRANGE "$ACTIVE" 0 -1)" ]; do
@@ -168,7 +191,7 @@ done
 (
   while state=$(redis EVAL "if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 'completed' end \
       if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 'failed' end return 'running'" 2 \
-      shop:bull:stripe-events:completed shop:bull:stripe-events:failed "$job"); do
+      "$BULL:completed" "$BULL:failed" "$job"); do
     echo "$state" >"$LOGS/drain-job.state"
     sleep 0.2
   done
@@ -189,5 +212,5 @@ say "down in $down_s s: job $job completed during shutdown, both workers exited 
 
 remove_all
 say "SUMMARY start=${start_s}s journey=${journey_s}s down=${down_s}s" \
-  "images: $(for i in "$API_IMAGE" "$WORKER_IMAGE"; do podman image inspect --format '{{.Size}}' "$i" |
+  "images: $(for i in "$API_IMAGE" "$WORKER_IMAGE" "$STOREFRONT_IMAGE" "$NGINX_IMAGE"; do podman image inspect --format '{{.Size}}' "$i" |
     awk -v n="$i" '{ printf "%s %.0f MB; ", n, $1 / 1e6 }'; done)"

@@ -29,6 +29,7 @@ for (const required of [
   'api',
   'worker',
   'lb',
+  'storefront',
   'stripe-sim',
   'maildev',
   'prometheus',
@@ -211,6 +212,63 @@ if (r.check(nginxMount, 'lb: must mount infra/nginx/nginx.conf')) {
   r.check(/location[^{]*\/health\/deep[^{]*\{\s*return 404;/.test(conf), 'nginx.conf: must not expose /health/deep');
 }
 r.check(lb.depends_on?.api?.condition === 'service_healthy', 'lb: should wait for a healthy api');
+r.check(!lb.depends_on?.storefront, 'lb: must not depend on storefront (optional: without it, the API serves /)');
+
+// --- storefront ----------------------------------------------------------------------------------------------
+const storefront = services.storefront ?? {};
+const STOREFRONT_DOCKERFILE = 'infra/docker/storefront.Dockerfile';
+r.check(
+  !storefront.profiles,
+  'storefront: must not be behind a profile (it is the shop; --scale storefront=0 drops it)',
+);
+r.check(storefront.build?.dockerfile === STOREFRONT_DOCKERFILE, `storefront: must build ${STOREFRONT_DOCKERFILE}`);
+r.check(!storefront.ports, 'storefront: must not publish a host port (reached through lb)');
+r.check((storefront.expose ?? []).map(String).includes('8080'), 'storefront: expose must include 8080');
+r.check(storefront.read_only === true, 'storefront: read_only must be true');
+r.check(
+  (storefront.tmpfs ?? []).some((t) => String(t).startsWith('/tmp')),
+  'storefront: needs a tmpfs /tmp',
+);
+r.check((storefront.cap_drop ?? []).includes('ALL'), 'storefront: cap_drop must include ALL');
+if (nginxMount) {
+  const conf = readFileSync(join(repoRoot, String(nginxMount).split(':')[0]), 'utf8');
+  r.check(conf.includes('http://storefront:8080'), 'nginx.conf: / must go to http://storefront:8080');
+  r.check(/error_page\s+502\s+504\s+=\s+@api;/.test(conf), 'nginx.conf: / must fall back to the API (headless)');
+  for (const location of ['location /api/', 'location = /health', 'location /docs', 'location /admin/queues']) {
+    const block = conf.slice(conf.indexOf(`${location} {`)).split('}')[0];
+    r.check(
+      conf.includes(`${location} {`) && block.includes('proxy_pass $api_upstream;'),
+      `nginx.conf: ${location} must go to the API`,
+    );
+  }
+}
+{
+  const text = readFileSync(join(repoRoot, STOREFRONT_DOCKERFILE), 'utf8');
+  const stages = text.split(/^FROM\s/m).slice(1);
+  const runtime = stages.at(-1) ?? '';
+  r.check(stages.length >= 2, `${STOREFRONT_DOCKERFILE}: must be a multi-stage build`);
+  r.check(/--frozen-lockfile/.test(text), `${STOREFRONT_DOCKERFILE}: installs must use --frozen-lockfile`);
+  r.check(/^FROM \$\{NGINX_IMAGE\}/m.test(`FROM ${runtime}`), `${STOREFRONT_DOCKERFILE}: the runtime stage is nginx`);
+  r.check(/^USER\s+[1-9]\d*(:\d+)?\s*$/m.test(runtime), `${STOREFRONT_DOCKERFILE}: numeric non-root USER`);
+  r.check(/^HEALTHCHECK\s/m.test(runtime), `${STOREFRONT_DOCKERFILE}: the runtime stage needs a HEALTHCHECK`);
+  r.check(
+    !/^COPY \. /m.test(runtime) && !/pnpm|node /.test(runtime.replace(/^#.*$/gm, '')),
+    `${STOREFRONT_DOCKERFILE}: the runtime stage holds the built files only (no repository, no Node)`,
+  );
+  r.check(
+    runtime.includes('infra/nginx/storefront.conf /etc/nginx/nginx.conf'),
+    `${STOREFRONT_DOCKERFILE}: must install infra/nginx/storefront.conf`,
+  );
+  const ignore = `${STOREFRONT_DOCKERFILE}.dockerignore`;
+  if (r.check(existsSync(join(repoRoot, ignore)), `${STOREFRONT_DOCKERFILE}: needs ${ignore}`)) {
+    const rules = readFileSync(join(repoRoot, ignore), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
+    for (const entry of ['**/node_modules', '**/dist', '.git', '.env'])
+      r.check(rules.includes(entry), `${ignore}: must exclude ${entry}`);
+    r.check(rules.includes('!infra/nginx/storefront.conf'), `${ignore}: must keep infra/nginx/storefront.conf`);
+  }
+}
 
 // --- dev profile -------------------------------------------------------------------------------------------
 const sim = services['stripe-sim'] ?? {};

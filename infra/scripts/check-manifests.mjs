@@ -1,5 +1,6 @@
-// Checks the Kubernetes manifests rendered by `kubectl kustomize infra/k8s/overlays/production`:
-//   tsx infra/scripts/check-manifests.mjs <rendered.yaml>
+// Checks the Kubernetes manifests rendered by `kubectl kustomize infra/k8s/overlays/production` (alone, or with
+// the optional storefront component, infra/k8s/components/storefront):
+//   tsx infra/scripts/check-manifests.mjs <rendered.yaml> [--storefront]
 // What a schema check cannot see: cross-references (Service/PDB/HPA -> Deployment, probe ports, ConfigMap
 // and Secret names), every .env.example variable wired into both containers (secrets from the Secret only),
 // ConfigMap values accepted by the app's own config schema, probes on the right paths and ports, grace
@@ -9,8 +10,9 @@ import { readFileSync } from 'node:fs';
 import { SECRET_VARS, appConfigLoader, envExampleVars, parseAllYaml, readYaml, reporter } from './lib/common.mjs';
 
 const file = process.argv[2];
+const withStorefront = process.argv.includes('--storefront');
 if (!file) {
-  console.error('usage: check-manifests.mjs <rendered.yaml>');
+  console.error('usage: check-manifests.mjs <rendered.yaml> [--storefront]');
   process.exit(2);
 }
 const r = reporter('k8s manifests');
@@ -60,14 +62,22 @@ const envVars = envExampleVars();
 const secretName = 'simple-shop-secrets';
 
 const deployments = of('Deployment');
-const byComponent = Object.fromEntries(
+const { storefront, ...byComponent } = Object.fromEntries(
   deployments.map((d) => [d.spec?.template?.metadata?.labels?.['app.kubernetes.io/component'], d]),
 );
 r.check(
   byComponent.api && byComponent.worker,
   'expected one Deployment with component=api and one with component=worker',
 );
-r.check(deployments.length === 2, `expected 2 Deployments, found ${deployments.length}`);
+r.check(
+  withStorefront ? Boolean(storefront) : !storefront,
+  withStorefront ? 'the storefront component rendered no Deployment' : 'a storefront Deployment in the headless render',
+);
+const expectedDeployments = withStorefront ? 3 : 2;
+r.check(
+  deployments.length === expectedDeployments,
+  `expected ${expectedDeployments} Deployments, found ${deployments.length}`,
+);
 
 const hpas = of('HorizontalPodAutoscaler');
 const hpaFor = (name) =>
@@ -248,6 +258,59 @@ for (const [component, deployment] of Object.entries(byComponent)) {
   }
 }
 
+// --- the storefront (optional component): static files on nginx, no app configuration -------------------
+if (storefront) {
+  const name = `Deployment/${storefront.metadata.name}`;
+  const spec = storefront.spec;
+  const pod = spec.template.spec;
+  const podLabels = spec.template.metadata.labels;
+  r.check(matches(spec.selector?.matchLabels, podLabels), `${name}: selector does not match the pod labels`);
+  r.check(pod.automountServiceAccountToken === false, `${name}: automountServiceAccountToken must be false`);
+  r.check(pod.enableServiceLinks === false, `${name}: enableServiceLinks must be false`);
+  const psc = pod.securityContext ?? {};
+  r.check(psc.runAsNonRoot === true && psc.runAsUser > 0, `${name}: must run as a non-root uid`);
+  r.check(psc.seccompProfile?.type === 'RuntimeDefault', `${name}: seccompProfile must be RuntimeDefault`);
+  r.check(!hpaFor(storefront.metadata.name), `${name}: no HPA expected (static files; replicas are fixed)`);
+  r.check(spec.replicas >= 2, `${name}: replicas must be >= 2 (one replica is no redundancy)`);
+  r.check(spec.strategy?.rollingUpdate?.maxUnavailable === 0, `${name}: rollingUpdate.maxUnavailable must be 0`);
+  r.check(pod.containers?.length === 1, `${name}: expected exactly one container`);
+  const c = pod.containers?.[0] ?? {};
+  r.check(
+    /^[^:]+(:[^:]+|@sha256:[0-9a-f]{64})$/.test(c.image ?? '') && !/:latest$/.test(c.image),
+    `${name}: image "${c.image}" must be pinned to a tag or digest (not latest)`,
+  );
+  r.check(!c.env && !c.envFrom, `${name}: the storefront takes no configuration from the environment`);
+  const port = c.ports?.find((p) => p.name === 'http')?.containerPort;
+  r.check(port === 8080, `${name}: containerPort http must be 8080 (infra/nginx/storefront.conf)`);
+  for (const kind of ['livenessProbe', 'readinessProbe']) {
+    const probe = c[kind]?.httpGet;
+    r.check(
+      probe?.path === '/storefront-health' && (probe.port === 'http' || probe.port === 8080),
+      `${name}: ${kind} must GET /storefront-health on http`,
+    );
+  }
+  const res = c.resources ?? {};
+  r.check(res.requests?.cpu && res.requests?.memory && res.limits?.memory, `${name}: requests and a memory limit`);
+  const sc = c.securityContext ?? {};
+  r.check(sc.allowPrivilegeEscalation === false, `${name}: allowPrivilegeEscalation must be false`);
+  r.check(sc.readOnlyRootFilesystem === true, `${name}: readOnlyRootFilesystem must be true`);
+  r.check((sc.capabilities?.drop ?? []).includes('ALL'), `${name}: capabilities.drop must include ALL`);
+  const tmp = (c.volumeMounts ?? []).find((m) => m.mountPath === '/tmp');
+  r.check(
+    tmp && (pod.volumes ?? []).some((v) => v.name === tmp.name && v.emptyDir),
+    `${name}: /tmp must be an emptyDir (read-only root)`,
+  );
+  const pdbs = of('PodDisruptionBudget').filter((p) => matches(p.spec?.selector?.matchLabels, podLabels));
+  r.check(
+    pdbs.length === 1 && Number(pdbs[0].spec.minAvailable ?? 0) < spec.replicas,
+    `${name}: expected one PodDisruptionBudget that lets a drain proceed`,
+  );
+  r.check(
+    of('NetworkPolicy').some((np) => matches(np.spec?.podSelector?.matchLabels, podLabels)),
+    `${name}: no NetworkPolicy selects its pods`,
+  );
+}
+
 // --- Services, Ingress, NetworkPolicies ------------------------------------------------------------------
 const services = of('Service');
 for (const service of services) {
@@ -279,8 +342,10 @@ for (const ingress of of('Ingress')) {
       `Ingress/${ingress.metadata.name}: host ${rule.host} has no TLS`,
     );
     for (const path of rule.http?.paths ?? []) {
+      // `/` is the storefront's (its nginx serves files only); on the API it would expose /metrics.
+      const toStorefront = storefront && path.backend?.service?.name === 'simple-shop-storefront';
       r.check(
-        !/^\/metrics/.test(path.path) && path.path !== '/',
+        !/^\/metrics/.test(path.path) && (path.path !== '/' || toStorefront),
         `Ingress/${ingress.metadata.name}: path ${path.path} exposes /metrics to the internet`,
       );
       r.check(
@@ -296,9 +361,24 @@ for (const ingress of of('Ingress')) {
         `Ingress/${ingress.metadata.name}: backend port not on Service/${svc.metadata.name}`,
       );
       const target = deployments.find((d) => matches(svc.spec.selector, d.spec.template.metadata.labels));
-      r.check(target === byComponent.api, `Ingress/${ingress.metadata.name}: routes to something other than the API`);
+      r.check(
+        target === byComponent.api || (target === storefront && path.path === '/' && path.pathType === 'Prefix'),
+        `Ingress/${ingress.metadata.name}: ${path.path} routes to something other than the API (or / to the storefront)`,
+      );
     }
   }
+}
+if (storefront) {
+  r.check(
+    of('Ingress').every((ingress) =>
+      (ingress.spec.rules ?? []).some((rule) =>
+        (rule.http?.paths ?? []).some(
+          (path) => path.path === '/' && path.backend?.service?.name === 'simple-shop-storefront',
+        ),
+      ),
+    ),
+    'the storefront component must route / to simple-shop-storefront on the Ingress',
+  );
 }
 for (const policy of of('NetworkPolicy')) {
   r.check(

@@ -32,13 +32,28 @@ export interface TypedQueue<Payload> {
   add(jobName: string, data: Payload, opts?: JobsOptions): Promise<Job>;
 }
 
-/** A producer for one queue definition; payloads are validated before they reach Redis. */
+/**
+ * A producer for one queue definition; payloads are validated before they reach Redis.
+ *
+ * `skipVersionCheck`: BullMQ sets a queue up once, in its constructor, and keeps the outcome for the queue's
+ * life. With the version check that set-up sends INFO; on the API's fail-fast client (2 s command timeout) an
+ * INFO that Redis does not answer in time (a Redis starved of CPU while the replicas start) rejected the
+ * set-up for good: every later queue command, and so readiness, failed with "Command timed out" while PING on
+ * the same client worked again. Without the check the set-up only waits for the connection, which ioredis
+ * re-establishes by itself. The version and eviction-policy checks still run where they matter: in the
+ * worker's BullMQ workers, on its connection without a command timeout.
+ */
 export function createQueue<N extends string, S extends TSchema>(
   def: QueueDefinition<N, S>,
   connection: Redis,
   prefix: string,
 ): TypedQueue<Static<S>> {
-  const queue = new Queue(def.name, { connection, prefix, defaultJobOptions: def.defaultJobOptions });
+  const queue = new Queue(def.name, {
+    connection,
+    prefix,
+    defaultJobOptions: def.defaultJobOptions,
+    skipVersionCheck: true,
+  });
   return {
     queue,
     add: (jobName, data, opts) => {

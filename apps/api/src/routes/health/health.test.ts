@@ -1,4 +1,4 @@
-import { startRedisServer } from '@simple-shop/testing';
+import { startRedisServer, waitFor } from '@simple-shop/testing';
 import { describe, expect, it } from 'vitest';
 import { buildTestApp, startTestStripe } from '../../app.test-support';
 
@@ -76,6 +76,53 @@ describe('GET /health/deep', () => {
       await redis.stop();
     }
   });
+});
+
+describe('GET /health/deep after Redis stalled at start-up', () => {
+  // A stopped (SIGSTOP) redis-server still completes TCP handshakes (the kernel queues them), so the API
+  // connects, and every command it sends times out after the producer's commandTimeout: what a Redis
+  // starved of CPU does to a replica starting on a loaded machine. BullMQ's queue set-up sends INFO
+  // then; it used to keep that failure forever ("queue: Command timed out") while PING worked again.
+  it('turns ready by itself once the paused Redis answers again, without a restart', async () => {
+    const redis = await startRedisServer();
+    let paused = true;
+    process.kill(redis.pid, 'SIGSTOP');
+    const app = await buildTestApp({ REDIS_URL: redis.url }).catch(async (error: unknown) => {
+      process.kill(redis.pid, 'SIGCONT');
+      await redis.stop();
+      throw error;
+    });
+    try {
+      // A command sent after start-up timed out, so every command sent during start-up (the queue's) has too.
+      await expect(app.deps.redis.ping()).rejects.toThrow('Command timed out');
+      const stalled = await app.inject({ method: 'GET', url: '/health/deep' });
+      expect(stalled.statusCode).toBe(503);
+      expect(stalled.json().checks.redis.status).toBe('down');
+
+      process.kill(redis.pid, 'SIGCONT');
+      paused = false;
+      const ready = await waitFor(
+        async () => {
+          const res = await app.inject({ method: 'GET', url: '/health/deep' });
+          expect(res.json().checks).toMatchObject({ redis: { status: 'up' }, queue: { status: 'up' } });
+          return res;
+        },
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json().status).toBe('healthy');
+      // The queue works, not only its probe: a job is added and counted.
+      const job = await app.deps.queues.maintenance.add('heartbeat', {
+        task: 'heartbeat',
+        requestedAt: new Date().toISOString(),
+      });
+      expect(await app.deps.queues.maintenance.queue.getJobState(job.id!)).toMatch(/^(waiting|delayed|prioritized)$/);
+    } finally {
+      if (paused) process.kill(redis.pid, 'SIGCONT');
+      await app.close();
+      await redis.stop();
+    }
+  }, 60_000);
 });
 
 describe('GET /health/deep and Stripe', () => {
