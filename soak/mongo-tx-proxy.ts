@@ -11,8 +11,10 @@
  * This proxy sits between every process and jongodb and serialises with a readers-writer lock:
  * - CRUD commands outside a transaction are readers (many at once, held until their reply);
  * - a transaction is the writer, from its first command (`startTransaction: true`) until the
- *   reply to its `commitTransaction`/`abortTransaction` (or until it has been silent for
- *   `idleMs`: its process was SIGKILLed mid-transaction and will never commit);
+ *   reply to its `commitTransaction`/`abortTransaction` — or until its process is gone (SIGKILLed
+ *   mid-transaction: every connection that carried its commands closed and none of its commands
+ *   is at the server), or it outlives a real server's transaction lifetime (60 s); then it is
+ *   aborted on the server first, and its later commands are answered as a real server would;
  * - a waiting transaction blocks new readers (no starvation).
  * So no transaction ever overlaps another command on the stand-in: its outcome is one a real
  * MongoDB could produce. It only delays requests; the one change to the bytes: replies that name
@@ -50,15 +52,18 @@ export interface TxProxyStats {
   /** Transactions that waited for in-flight commands or another transaction. */
   delayedTransactions: number;
   /**
-   * Locks released because the owning transaction sent nothing for `idleMs` (its process was
-   * killed mid-transaction). The proxy aborts such a transaction on the server before releasing
-   * the lock, so even a transaction that was only slow cannot commit a stale snapshot later.
+   * Transactions aborted (on the server, then the lock released) because their process was gone:
+   * every connection that carried their commands closed, nothing of theirs at the server.
    */
-  releasedIdle: number;
-  /** Of those, transactions that sent commands after being aborted (alive, just slow; they retried). */
-  abortedButAlive: number;
-  /** Locks released after `maxHoldMs` without commit/abort — the isolation guarantee was broken. */
-  forcedReleases: number;
+  abandoned: number;
+  /** Transactions aborted for outliving `lifetimeMs`, as a real server does (60 s). */
+  expired: number;
+  /** Commands that came later from an abandoned transaction (the liveness signal was wrong; answered as aborted). */
+  abandonedButAlive: number;
+  /** Commands that came later from an expired transaction (answered NoSuchTransaction; it retries). */
+  expiredButAlive: number;
+  /** Watchdog passes that found a transaction holding the lock (lets tests wait on the watchdog, not the clock). */
+  watchdogChecks: number;
   compressedMessages: number;
 }
 
@@ -67,10 +72,16 @@ export interface TxProxy {
   /** URI for clients (no database name; add `MONGODB_DB`). */
   uri: string;
   stats(): TxProxyStats;
+  /**
+   * Aborts the transaction holding the lock as soon as none of its commands is at the server, as a
+   * real server does when a transaction outlives its lifetime; resolves true once it is aborted
+   * (false when no transaction holds the lock). For tests.
+   */
+  expireOwner(): Promise<boolean>;
   close(): Promise<void>;
 }
 
-interface Parsed {
+export interface Parsed {
   opCode: number;
   requestId: number;
   command?: string;
@@ -80,7 +91,7 @@ interface Parsed {
 }
 
 /** Reads the top-level keys of the OP_MSG body we care about (no full BSON decoding). */
-function parseMessage(buf: Buffer): Parsed {
+export function parseMessage(buf: Buffer): Parsed {
   const requestId = buf.readInt32LE(4);
   const opCode = buf.readInt32LE(12);
   const parsed: Parsed = { opCode, requestId };
@@ -172,7 +183,7 @@ function scanBody(buf: Buffer, start: number, end: number, out: Parsed): void {
 }
 
 /** Splits a byte stream into whole wire messages (length-prefixed). */
-function framer(onMessage: (msg: Buffer) => void): (chunk: Buffer) => void {
+export function framer(onMessage: (msg: Buffer) => void): (chunk: Buffer) => void {
   let pending: Buffer = Buffer.alloc(0);
   return (chunk) => {
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
@@ -188,8 +199,6 @@ function framer(onMessage: (msg: Buffer) => void): (chunk: Buffer) => void {
 class TxLock {
   readers = 0;
   owner: string | null = null;
-  ownerSince = 0;
-  lastActivity = 0;
   private waitingWriters: { key: string; resolve: () => void }[] = [];
   private waitingReaders: (() => void)[] = [];
 
@@ -222,8 +231,6 @@ class TxLock {
 
   private take(key: string): void {
     this.owner = key;
-    this.ownerSince = Date.now();
-    this.lastActivity = this.ownerSince;
   }
 
   releaseWrite(key: string): boolean {
@@ -247,57 +254,80 @@ class TxLock {
   }
 }
 
+const cstring = (text: string) => Buffer.concat([Buffer.from(text, 'utf8'), Buffer.from([0])]);
+const int32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(n);
+  return b;
+};
+const bsonString = (name: string, value: string) =>
+  Buffer.concat([Buffer.from([0x02]), cstring(name), int32(Buffer.byteLength(value) + 1), cstring(value)]);
+const bsonDocument = (elements: Buffer[]) => {
+  const body = Buffer.concat(elements);
+  return Buffer.concat([int32(body.length + 5), body, Buffer.from([0])]);
+};
+
+/** An OP_MSG with one body section. */
+function opMsg(doc: Buffer, requestId: number, responseTo: number): Buffer {
+  const body = Buffer.concat([int32(0), Buffer.from([0]), doc]); // flagBits, section kind 0
+  return Buffer.concat([int32(16 + body.length), int32(requestId), int32(responseTo), int32(OP_MSG), body]);
+}
+
 /** `{abortTransaction: 1, lsid, txnNumber, autocommit: false, $db: 'admin'}` as an OP_MSG. */
 function abortMessage(txnKey: string, requestId: number): Buffer {
   const [lsidHex, txnHex] = txnKey.split(':') as [string, string];
-  const cstring = (s: string) => Buffer.concat([Buffer.from(s, 'utf8'), Buffer.from([0])]);
-  const int32 = (n: number) => {
-    const b = Buffer.alloc(4);
-    b.writeInt32LE(n);
-    return b;
-  };
-  const elements = Buffer.concat([
-    Buffer.from([0x10]),
-    cstring('abortTransaction'),
-    int32(1),
-    Buffer.from([0x03]),
-    cstring('lsid'),
-    Buffer.from(lsidHex, 'hex'),
-    Buffer.from([0x12]),
-    cstring('txnNumber'),
-    Buffer.from(txnHex, 'hex'),
-    Buffer.from([0x08]),
-    cstring('autocommit'),
-    Buffer.from([0x00]),
-    Buffer.from([0x02]),
-    cstring('$db'),
-    int32(6),
-    cstring('admin'),
+  const doc = bsonDocument([
+    Buffer.concat([Buffer.from([0x10]), cstring('abortTransaction'), int32(1)]),
+    Buffer.concat([Buffer.from([0x03]), cstring('lsid'), Buffer.from(lsidHex, 'hex')]),
+    Buffer.concat([Buffer.from([0x12]), cstring('txnNumber'), Buffer.from(txnHex, 'hex')]),
+    Buffer.concat([Buffer.from([0x08]), cstring('autocommit'), Buffer.from([0x00])]),
+    bsonString('$db', 'admin'),
   ]);
-  const doc = Buffer.concat([int32(elements.length + 5), elements, Buffer.from([0])]);
-  const body = Buffer.concat([int32(0), Buffer.from([0]), doc]); // flagBits, section kind 0
-  const header = Buffer.concat([int32(16 + body.length), int32(requestId), int32(0), int32(OP_MSG)]);
-  return Buffer.concat([header, body]);
+  return opMsg(doc, requestId, 0);
 }
 
-/** Aborts a transaction on the server from a connection of our own; resolves when answered. */
-function abortUpstream(upstream: { host: string; port: number }, txnKey: string, timeoutMs = 3000): Promise<void> {
+/**
+ * What a real server answers a command of a transaction it aborted: `NoSuchTransaction` (251),
+ * labelled `TransientTransactionError` so `withTransaction` runs the callback again — also for
+ * `commitTransaction` (no write concern error). jongodb labels the commit case
+ * `UnknownTransactionCommitResult` instead, which makes the driver retry the commit, in vain, for
+ * 120 s; so the proxy answers these itself. `abortTransaction` gets the error without the label.
+ */
+function noSuchTransactionReply(responseTo: number, command: string | undefined, requestId: number): Buffer {
+  const elements = [
+    Buffer.concat([Buffer.from([0x01]), cstring('ok'), Buffer.alloc(8)]), // double 0
+    bsonString('errmsg', `Transaction has been aborted (${command ?? 'command'})`),
+    Buffer.concat([Buffer.from([0x10]), cstring('code'), int32(251)]),
+    bsonString('codeName', 'NoSuchTransaction'),
+  ];
+  if (command !== 'abortTransaction') {
+    const labels = bsonDocument([bsonString('0', 'TransientTransactionError')]);
+    elements.push(Buffer.concat([Buffer.from([0x04]), cstring('errorLabels'), labels]));
+  }
+  return opMsg(bsonDocument(elements), requestId, responseTo);
+}
+
+/** Aborts a transaction on the server from a connection of our own; resolves true once answered. */
+function abortUpstream(upstream: { host: string; port: number }, txnKey: string, timeoutMs = 10_000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(upstream.port, upstream.host);
-    const done = () => {
+    const done = (answered: boolean) => {
       clearTimeout(timer);
       socket.destroy();
-      resolve();
+      resolve(answered);
     };
-    const timer = setTimeout(done, timeoutMs);
-    socket.once('error', done);
-    socket.on('data', framer(done));
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('error', () => done(false));
+    socket.on(
+      'data',
+      framer(() => done(true)),
+    );
     socket.write(abortMessage(txnKey, 0x7ab0_0001));
   });
 }
 
 /** Listens on a free port with as many digits as `digitsOf` (so host strings keep their length). */
-async function listenSameWidth(server: net.Server, digitsOf: number): Promise<number> {
+export async function listenSameWidth(server: net.Server, digitsOf: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -313,12 +343,43 @@ async function listenSameWidth(server: net.Server, digitsOf: number): Promise<nu
   throw new Error(`tx-proxy: no free port with ${String(digitsOf).length} digits`);
 }
 
+/** A client connection as the liveness check sees it. */
+interface ClientConnection {
+  open: boolean;
+}
+
+/** What the proxy knows about a transaction that holds (or waits for) the lock. */
+interface TxnState {
+  startedAt: number;
+  /** Client connections that carried its commands: while one is open, its process is alive. */
+  connections: Set<ClientConnection>;
+  /** Its commands sent to the server and not answered yet: the server is working on it. */
+  inFlight: number;
+  /** Since when it has had no open connection and nothing in flight. */
+  orphanSince?: number;
+  expireRequested?: () => void;
+}
+
+export interface TxProxyOptions {
+  /**
+   * A transaction is abandoned (its process died: the kernel closed every connection that carried
+   * its commands) once it has had no open connection and no command at the server for this long.
+   */
+  abandonGraceMs?: number;
+  /**
+   * A transaction older than this is aborted, as a real server does past
+   * `transactionLifetimeLimitSeconds` (60 s) — never while one of its commands is at the server.
+   */
+  lifetimeMs?: number;
+  log?: (line: string) => void;
+}
+
 export async function startTxProxy(
   upstream: { host: string; port: number; replicaSet?: string; query?: string },
-  options: { idleMs?: number; maxHoldMs?: number; log?: (line: string) => void } = {},
+  options: TxProxyOptions = {},
 ): Promise<TxProxy> {
-  const idleMs = options.idleMs ?? 5_000;
-  const maxHoldMs = options.maxHoldMs ?? 30_000;
+  const abandonGraceMs = options.abandonGraceMs ?? 2_000;
+  const lifetimeMs = options.lifetimeMs ?? 60_000;
   const log = options.log ?? (() => undefined);
   const lock = new TxLock();
   const stats: TxProxyStats = {
@@ -327,42 +388,74 @@ export async function startTxProxy(
     transactions: 0,
     delayedCommands: 0,
     delayedTransactions: 0,
-    releasedIdle: 0,
-    abortedButAlive: 0,
-    forcedReleases: 0,
+    abandoned: 0,
+    expired: 0,
+    abandonedButAlive: 0,
+    expiredButAlive: 0,
+    watchdogChecks: 0,
     compressedMessages: 0,
   };
   const sockets = new Set<net.Socket>();
   /** The upstream's `host:port` in replies, and the proxy's (set once listening). */
   const rewrite: { from?: Buffer; to?: Buffer } = {};
-
-  // Connections are no sign of life: drivers close pooled connections at any time (jongodb's
-  // streaming hello makes the driver clear its pool every few seconds) and a transaction goes on
-  // over another connection. A transaction that sends nothing for `idleMs` belonged to a killed
-  // process; one that lasts beyond `maxHoldMs` is broken — both are released and counted.
-  const aborted = new Set<string>();
+  const txns = new Map<string, TxnState>();
+  /** Transactions the proxy aborted, and why; their later commands are answered by the proxy. */
+  const aborted = new Map<string, 'abandoned' | 'expired'>();
+  let replyRequestId = 0x7ab1_0000;
   let aborting = false;
-  const watchdog = setInterval(() => {
-    if (lock.owner === null || aborting) return;
+
+  /**
+   * Aborts the lock owner on the server, then releases the lock. Only ever called when none of its
+   * commands is at the server (so no commit can be half-applied when the lock goes to others).
+   */
+  const abortOwner = (key: string, reason: 'abandoned' | 'expired') => {
+    aborting = true;
+    aborted.set(key, reason);
+    if (aborted.size > 10_000) aborted.delete(aborted.keys().next().value!);
+    void abortUpstream(upstream, key).then((answered) => {
+      aborting = false;
+      if (!answered) {
+        log('tx-proxy: the server did not answer an abortTransaction; the lock stays held, retrying');
+        return;
+      }
+      const state = txns.get(key);
+      txns.delete(key);
+      stats[reason] += 1;
+      log(
+        reason === 'abandoned'
+          ? `tx-proxy: transaction abandoned (every connection of its process closed, nothing at the server for ${abandonGraceMs} ms); aborted, lock released`
+          : `tx-proxy: transaction older than ${lifetimeMs} ms (the server's transaction lifetime); aborted, lock released`,
+      );
+      lock.releaseWrite(key);
+      state?.expireRequested?.();
+    });
+  };
+
+  // Silence is no sign of death: on a loaded machine a live process can send nothing for seconds,
+  // and the server can take seconds to apply a commit. Aborting such a transaction and handing the
+  // lock on lets other commands overlap a commit the stand-in is still applying (it then erases
+  // their writes) — effects no real server produces. So a transaction is abandoned only when its
+  // process is gone: every connection that carried its commands is closed (the kernel closes them
+  // all when a process is killed) and none of its commands is at the server.
+  const check = () => {
+    const key = lock.owner;
+    if (key === null || aborting) return;
+    stats.watchdogChecks += 1;
+    const state = txns.get(key);
+    if (!state) return;
+    if (state.inFlight > 0) return; // the server is working on it
     const now = Date.now();
-    if (now - lock.lastActivity > idleMs) {
-      const owner = lock.owner;
-      stats.releasedIdle += 1;
-      aborted.add(owner);
-      aborting = true;
-      void abortUpstream(upstream, owner).then(() => {
-        aborting = false;
-        log(
-          `tx-proxy: transaction silent for ${Date.now() - lock.lastActivity} ms (its process died?); aborted, lock released`,
-        );
-        lock.releaseWrite(owner);
-      });
-    } else if (now - lock.ownerSince > maxHoldMs) {
-      stats.forcedReleases += 1;
-      log(`tx-proxy: transaction held the lock for over ${maxHoldMs} ms without commit/abort; released`);
-      lock.releaseWrite(lock.owner);
+    const connected = [...state.connections].some((c) => c.open);
+    if (connected) {
+      state.orphanSince = undefined;
+      if (state.expireRequested || now - state.startedAt > lifetimeMs) abortOwner(key, 'expired');
+      return;
     }
-  }, 250);
+    state.orphanSince ??= now;
+    if (state.expireRequested) abortOwner(key, 'expired');
+    else if (now - state.orphanSince >= abandonGraceMs) abortOwner(key, 'abandoned');
+  };
+  const watchdog = setInterval(check, 100);
   watchdog.unref();
 
   const server = net.createServer((client) => {
@@ -372,13 +465,29 @@ export async function startTxProxy(
     sockets.add(server);
     client.setNoDelay(true);
     server.setNoDelay(true);
+    const connection: ClientConnection = { open: true };
     /** requestId → release function of plain commands awaiting their reply. */
     const inFlightReads = new Map<number, () => void>();
-    /** requestId → transaction key of commit/abort commands awaiting their reply. */
-    const inFlightEnds = new Map<number, string>();
-    const touchedTxns = new Set<string>();
+    /** requestId → transaction of commands of a transaction awaiting their reply. */
+    const inFlightTxn = new Map<number, { key: string; ends: boolean }>();
     let chain: Promise<void> = Promise.resolve();
-    let closed = false;
+    let upstreamOpen = true;
+
+    const settleTxnCommand = (requestId: number) => {
+      const entry = inFlightTxn.get(requestId);
+      if (!entry) return;
+      inFlightTxn.delete(requestId);
+      const state = txns.get(entry.key);
+      if (state) state.inFlight -= 1;
+      if (entry.ends && lock.owner === entry.key) {
+        txns.delete(entry.key);
+        lock.releaseWrite(entry.key);
+      }
+    };
+    /** A closed client's upstream stays open until the server has answered what it was sent. */
+    const closeUpstreamWhenIdle = () => {
+      if (!connection.open && upstreamOpen && inFlightReads.size === 0 && inFlightTxn.size === 0) server.destroy();
+    };
 
     const forward = async (msg: Buffer): Promise<void> => {
       let parsed: Parsed;
@@ -390,36 +499,49 @@ export async function startTxProxy(
       }
       if (parsed.opCode === OP_COMPRESSED) stats.compressedMessages += 1;
       stats.commands += 1;
-      if (parsed.txnKey) {
-        if (aborted.has(parsed.txnKey) && lock.owner !== parsed.txnKey) {
-          stats.abortedButAlive += 1;
-          aborted.delete(parsed.txnKey);
-          log('tx-proxy: a transaction aborted for silence was alive (it will retry)');
+      if (!connection.open || !upstreamOpen) return;
+      const key = parsed.txnKey;
+      if (key) {
+        const abortedFor = parsed.startTransaction ? undefined : aborted.get(key);
+        if (abortedFor) {
+          // Alive after all. Answer as a real server answers a command of an aborted transaction.
+          if (abortedFor === 'abandoned') stats.abandonedButAlive += 1;
+          else stats.expiredButAlive += 1;
+          log(`tx-proxy: a transaction aborted as ${abortedFor} sent ${parsed.command}; answered NoSuchTransaction (it retries)`);
+          client.write(noSuchTransactionReply(parsed.requestId, parsed.command, (replyRequestId += 1)));
+          return;
         }
-        if (touchedTxns.size > 64) touchedTxns.clear();
-        touchedTxns.add(parsed.txnKey);
         if (parsed.startTransaction) {
           stats.transactions += 1;
-          const wait = lock.acquireWrite(parsed.txnKey);
+          const state: TxnState = { startedAt: Date.now(), connections: new Set([connection]), inFlight: 0 };
+          txns.set(key, state);
+          const wait = lock.acquireWrite(key);
           if (wait) {
             stats.delayedTransactions += 1;
             await wait;
+            state.startedAt = Date.now();
           }
           // The connection went away while the transaction waited: it will never run.
-          if (closed) {
-            lock.releaseWrite(parsed.txnKey);
+          if (!connection.open || !upstreamOpen) {
+            txns.delete(key);
+            lock.releaseWrite(key);
             return;
           }
         }
-        if (lock.owner === parsed.txnKey) lock.lastActivity = Date.now();
-        if (parsed.endsTransaction) inFlightEnds.set(parsed.requestId, parsed.txnKey);
+        const state = txns.get(key);
+        if (state) {
+          state.connections.add(connection);
+          state.orphanSince = undefined;
+          state.inFlight += 1;
+          inFlightTxn.set(parsed.requestId, { key, ends: parsed.endsTransaction === true });
+        }
       } else if (parsed.command !== undefined && CRUD.has(parsed.command)) {
         const wait = lock.acquireRead();
         if (wait) {
           stats.delayedCommands += 1;
           await wait;
         }
-        if (closed) {
+        if (!connection.open || !upstreamOpen) {
           lock.releaseRead();
           return;
         }
@@ -430,7 +552,6 @@ export async function startTxProxy(
           lock.releaseRead();
         });
       }
-      if (closed) return;
       server.write(msg);
     };
 
@@ -451,6 +572,11 @@ export async function startTxProxy(
           inFlightReads.delete(responseTo);
           release();
         }
+        settleTxnCommand(responseTo);
+        if (!connection.open) {
+          closeUpstreamWhenIdle();
+          return;
+        }
         const { from: hostFrom, to: hostTo } = rewrite;
         if (hostFrom && hostTo && msg.indexOf(hostFrom) >= 0) {
           msg = Buffer.from(msg);
@@ -458,30 +584,31 @@ export async function startTxProxy(
             hostTo.copy(msg, at);
           }
         }
-        if (touchedTxns.size > 0 && lock.owner !== null && touchedTxns.has(lock.owner)) lock.lastActivity = Date.now();
-        const ended = inFlightEnds.get(responseTo);
-        if (ended !== undefined) {
-          inFlightEnds.delete(responseTo);
-          lock.releaseWrite(ended);
-        }
         client.write(msg);
       }),
     );
 
-    const teardown = () => {
-      if (closed) return;
-      closed = true;
+    const clientGone = () => {
+      if (!connection.open) return;
+      connection.open = false;
+      sockets.delete(client);
+      client.destroy();
+      closeUpstreamWhenIdle();
+    };
+    const upstreamGone = () => {
+      if (!upstreamOpen) return;
+      upstreamOpen = false;
       for (const release of inFlightReads.values()) release();
       inFlightReads.clear();
-      client.destroy();
-      server.destroy();
-      sockets.delete(client);
+      for (const requestId of [...inFlightTxn.keys()]) settleTxnCommand(requestId);
       sockets.delete(server);
+      server.destroy();
+      clientGone();
     };
-    client.on('close', teardown);
-    server.on('close', teardown);
-    client.on('error', teardown);
-    server.on('error', teardown);
+    client.on('close', clientGone);
+    client.on('error', clientGone);
+    server.on('close', upstreamGone);
+    server.on('error', upstreamGone);
   });
 
   const port = await listenSameWidth(server, upstream.port);
@@ -496,6 +623,15 @@ export async function startTxProxy(
     port,
     uri: `mongodb://127.0.0.1:${port}/${query}`,
     stats: () => ({ ...stats }),
+    expireOwner: () => {
+      const key = lock.owner;
+      const state = key === null ? undefined : txns.get(key);
+      if (!state) return Promise.resolve(false);
+      return new Promise<boolean>((resolve) => {
+        state.expireRequested = () => resolve(true);
+        check();
+      });
+    },
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(watchdog);

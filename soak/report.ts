@@ -104,7 +104,7 @@ export function formatSummary(result: SoakResult): string {
     const p = result.proxy;
     lines.push(
       `Transaction proxy: ${p.transactions} transactions, ${p.commands} commands, ${p.delayedCommands} commands and ${p.delayedTransactions} transactions delayed, ` +
-        `${p.releasedIdle} locks freed after their transaction fell silent (a killed process), ${p.forcedReleases} forced releases (must be 0 for the isolation to hold).`,
+        `${p.abandoned} transactions of killed processes aborted (${p.abandonedButAlive} of them were alive: must be 0), ${p.expired} aborted past the 60 s lifetime (${p.expiredButAlive} later commands answered NoSuchTransaction).`,
     );
   }
   if (result.standInOverlap) {

@@ -39,7 +39,8 @@ it('mixed traffic under chaos converges and every invariant holds', async () => 
   expect(result.chaosCounts.reorder ?? 0).toBeGreaterThanOrEqual(1);
   expect(result.ledger.orders.size).toBeGreaterThan(50);
   expect(result.stripe.paid).toBeGreaterThan(20);
-  if (result.proxy) expect(result.proxy.forcedReleases).toBe(0);
+  // The proxy aborted only transactions whose process was gone (never a live, merely slow one).
+  if (result.proxy) expect(result.proxy.abandonedButAlive).toBe(0);
 
   const failed = result.invariants
     .filter((i) => !i.ok)

@@ -97,7 +97,7 @@ export async function startSoakStack(options: SoakStackOptions): Promise<SoakSta
   const all: SpawnedProcess[] = [];
   try {
     const proxy = options.isolateTransactions
-      ? await startTxProxy(upstreamOf(options.mongoUri), { log: options.log, idleMs: 2000 })
+      ? await startTxProxy(upstreamOf(options.mongoUri), { log: options.log, abandonGraceMs: 2000 })
       : null;
     if (proxy) cleanups.push(() => proxy.close());
     const mongoUri = proxy ? proxy.uri : options.mongoUri;
