@@ -101,29 +101,60 @@ export function atRest(state: RestState): boolean {
   );
 }
 
+/** Work still to do: what the system must finish before it is at rest (0 when at rest). */
+export function remainingWork(state: RestState): number {
+  return (
+    (state.pendingDeliveries ? 1 : 0) +
+    state.unsettledEvents +
+    Object.values(state.queuedJobs).reduce((a, n) => a + Math.max(0, n), 0) +
+    state.pendingEmails +
+    state.staleHolds +
+    state.paidSessionsWithUnpaidOrder
+  );
+}
+
+/**
+ * Waits until the system is at rest (twice in a row, a reconciliation interval apart). The bound
+ * is on progress, not on total time, so a loaded machine that processes slowly is not failed for
+ * being slow: it fails when the remaining work has not reached a new low for `stallMs` (nothing
+ * moves: a stuck job, a lost event), or at `capMs` whatever happens (a livelock that keeps
+ * moving without ever finishing).
+ */
 export async function converge(
   stack: SoakStack,
-  timeoutMs: number,
+  bounds: { stallMs: number; capMs: number },
   log: (line: string) => void,
 ): Promise<ConvergeResult> {
   const started = Date.now();
-  const deadline = started + timeoutMs;
   let calm = 0;
   let last: RestState | undefined;
   let lastPrinted = 0;
+  let lowest = Number.POSITIVE_INFINITY;
+  let progressAt = started;
   for (;;) {
     const deliveriesIdle = await Promise.race([
       stack.sim.waitForDeliveries().then(() => true),
       new Promise<boolean>((r) => setTimeout(() => r(false), 300)),
     ]);
     last = await restState(stack, deliveriesIdle);
+    const remaining = remainingWork(last);
+    if (remaining < lowest) {
+      lowest = remaining;
+      progressAt = Date.now();
+    }
     calm = atRest(last) ? calm + 1 : 0;
     // Twice in a row, a reconciliation interval apart: nothing left in flight between checks.
     if (calm >= 2) return { converged: true, ms: Date.now() - started, last };
-    if (Date.now() > deadline) return { converged: false, ms: Date.now() - started, last };
-    if (Date.now() - lastPrinted > 10_000) {
-      lastPrinted = Date.now();
-      log(`converging (${Math.round((Date.now() - started) / 1000)} s): ${JSON.stringify(last)}`);
+    const now = Date.now();
+    if (now - progressAt > bounds.stallMs || now - started > bounds.capMs) {
+      log(
+        `converging: giving up after ${Math.round((now - started) / 1000)} s, ${Math.round((now - progressAt) / 1000)} s without progress`,
+      );
+      return { converged: false, ms: now - started, last };
+    }
+    if (now - lastPrinted > 10_000) {
+      lastPrinted = now;
+      log(`converging (${Math.round((now - started) / 1000)} s, remaining ${remaining}): ${JSON.stringify(last)}`);
     }
     await new Promise((r) => setTimeout(r, calm ? 2500 : 1000));
   }

@@ -1,6 +1,6 @@
 /**
  * `pnpm soak [--duration 3m] [--seed N] [--shoppers N] [--workers N] [--max-orders N]
- *            [--converge-timeout 120s] [--isolation auto|on|off] [--write-report]`
+ *            [--converge-stall 120s] [--converge-timeout 600s] [--isolation auto|on|off] [--write-report]`
  *
  * Mixed traffic plus a chaos loop (worker SIGKILLs, Redis restarts, duplicate/reordered/delayed
  * and re-sent webhooks) against real API and worker processes on loopback, then convergence and
@@ -48,7 +48,7 @@ async function main(): Promise<number> {
   const { args, flags } = parseArgs(process.argv.slice(2));
   if (flags.has('help')) {
     log(
-      'pnpm soak [--duration 3m] [--seed N] [--shoppers 8] [--workers 2] [--max-orders 2000] [--converge-timeout 150s] [--isolation auto|on|off] [--write-report]',
+      'pnpm soak [--duration 3m] [--seed N] [--shoppers 8] [--workers 2] [--max-orders 2000] [--converge-stall 120s] [--converge-timeout 600s] [--isolation auto|on|off] [--write-report]',
     );
     return 0;
   }
@@ -76,7 +76,8 @@ async function main(): Promise<number> {
       workers: Number(args.get('workers') ?? 2),
       maxOrders: Number(args.get('max-orders') ?? 2000),
       chaosIntervalMs: [3000, 7000],
-      convergeTimeoutMs: args.has('converge-timeout') ? parseDuration(args.get('converge-timeout')!) : 150_000,
+      convergeStallMs: args.has('converge-stall') ? parseDuration(args.get('converge-stall')!) : 120_000,
+      convergeTimeoutMs: args.has('converge-timeout') ? parseDuration(args.get('converge-timeout')!) : 600_000,
       log,
     });
     const summary = formatSummary(result);

@@ -27,7 +27,12 @@ export interface SoakOptions {
   virtualUsers: number;
   workers: number;
   maxOrders: number;
+  /** Traffic goes on past the duration (up to 4×) until this many orders exist. */
+  minOrders?: number;
   chaosIntervalMs: [number, number];
+  /** Convergence fails after this long without progress (remaining work not at a new low)... */
+  convergeStallMs: number;
+  /** ...or after this long in any case. */
   convergeTimeoutMs: number;
   log: (line: string) => void;
 }
@@ -227,6 +232,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         virtualUsers: options.virtualUsers,
         until: trafficStart + options.durationMs,
         maxOrders: options.maxOrders,
+        ...(options.minOrders ? { minOrders: options.minOrders, hardUntil: trafficStart + 4 * options.durationMs } : {}),
         thinkMs: [20, 250],
       });
     } finally {
@@ -234,8 +240,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       await chaos.stop();
     }
     const trafficMs = Date.now() - trafficStart;
-    log(`soak: traffic and chaos stopped after ${trafficMs} ms; converging (≤ ${options.convergeTimeoutMs / 1000} s)`);
-    const convergence = await converge(stack, options.convergeTimeoutMs, log);
+    log(
+      `soak: traffic and chaos stopped after ${trafficMs} ms; converging (fails after ${options.convergeStallMs / 1000} s without progress, or ${options.convergeTimeoutMs / 1000} s in all)`,
+    );
+    const convergence = await converge(stack, { stallMs: options.convergeStallMs, capMs: options.convergeTimeoutMs }, log);
     log(`soak: ${convergence.converged ? 'at rest' : 'NOT at rest'} after ${convergence.ms} ms; checking invariants`);
 
     const snap = await takeSnapshot(stack);

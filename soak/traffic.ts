@@ -37,6 +37,12 @@ export interface TrafficOptions {
   until: number;
   /** Stop starting scenarios after this many orders were created. */
   maxOrders: number;
+  /**
+   * Go on past `until` until this many orders exist (a loaded machine makes fewer per second, and
+   * the run must still exercise what it claims to), but never past `hardUntil`.
+   */
+  minOrders?: number;
+  hardUntil?: number;
   thinkMs: [number, number];
 }
 
@@ -522,7 +528,7 @@ class Shopper {
 }
 
 /**
- * Runs `virtualUsers` shoppers until `until` or `maxOrders`; resolves when every shopper has
+ * Runs `virtualUsers` shoppers until `until` (and `minOrders`, within `hardUntil`) or `maxOrders`; resolves when every shopper has
  * finished its current scenario.
  */
 export async function runTraffic(ctx: TrafficContext, rng: Rng, options: TrafficOptions): Promise<void> {
@@ -530,7 +536,11 @@ export async function runTraffic(ctx: TrafficContext, rng: Rng, options: Traffic
     const vuRng = rng.fork(index);
     const own = ctx.customers.filter((_, i) => i % options.virtualUsers === index);
     const users = own.length ? own : ctx.customers;
-    while (Date.now() < options.until && ctx.ledger.orders.size < options.maxOrders) {
+    const more = () =>
+      ctx.ledger.orders.size < options.maxOrders &&
+      Date.now() < (options.hardUntil ?? Number.POSITIVE_INFINITY) &&
+      (Date.now() < options.until || ctx.ledger.orders.size < (options.minOrders ?? 0));
+    while (more()) {
       const scenario = vuRng.weighted(SCENARIO_WEIGHTS);
       const shopper = new Shopper(ctx, vuRng, vuRng.pick(users));
       ctx.ledger.scenario(scenario);
