@@ -15,7 +15,7 @@ import { afterEach, expect, it } from 'vitest';
 import { createMongoClient, ObjectId } from '@simple-shop/db';
 import { startTxProxy, upstreamOf, type TxProxy, type TxProxyOptions } from './mongo-tx-proxy';
 import { measureStandInOverlap } from './standin-overlap';
-import { startWireForwarder, type WireForwarder } from './wire-forwarder.test-support';
+import { startWireForwarder } from './wire-forwarder.test-support';
 
 interface Doc {
   _id: ObjectId;

@@ -507,7 +507,9 @@ export async function startTxProxy(
           // Alive after all. Answer as a real server answers a command of an aborted transaction.
           if (abortedFor === 'abandoned') stats.abandonedButAlive += 1;
           else stats.expiredButAlive += 1;
-          log(`tx-proxy: a transaction aborted as ${abortedFor} sent ${parsed.command}; answered NoSuchTransaction (it retries)`);
+          log(
+            `tx-proxy: a transaction aborted as ${abortedFor} sent ${parsed.command}; answered NoSuchTransaction (it retries)`,
+          );
           client.write(noSuchTransactionReply(parsed.requestId, parsed.command, (replyRequestId += 1)));
           return;
         }

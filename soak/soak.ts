@@ -232,7 +232,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         virtualUsers: options.virtualUsers,
         until: trafficStart + options.durationMs,
         maxOrders: options.maxOrders,
-        ...(options.minOrders ? { minOrders: options.minOrders, hardUntil: trafficStart + 4 * options.durationMs } : {}),
+        ...(options.minOrders
+          ? { minOrders: options.minOrders, hardUntil: trafficStart + 4 * options.durationMs }
+          : {}),
         thinkMs: [20, 250],
       });
     } finally {
@@ -243,7 +245,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     log(
       `soak: traffic and chaos stopped after ${trafficMs} ms; converging (fails after ${options.convergeStallMs / 1000} s without progress, or ${options.convergeTimeoutMs / 1000} s in all)`,
     );
-    const convergence = await converge(stack, { stallMs: options.convergeStallMs, capMs: options.convergeTimeoutMs }, log);
+    const convergence = await converge(
+      stack,
+      { stallMs: options.convergeStallMs, capMs: options.convergeTimeoutMs },
+      log,
+    );
     log(`soak: ${convergence.converged ? 'at rest' : 'NOT at rest'} after ${convergence.ms} ms; checking invariants`);
 
     const snap = await takeSnapshot(stack);
