@@ -62,7 +62,7 @@ export interface TxProxyStats {
   abandonedButAlive: number;
   /** Commands that came later from an expired transaction (answered NoSuchTransaction; it retries). */
   expiredButAlive: number;
-  /** Watchdog passes that found a transaction holding the lock (lets tests wait on the watchdog, not the clock). */
+  /** Watchdog passes (every 100 ms; lets tests wait on the watchdog, not on the clock). */
   watchdogChecks: number;
   compressedMessages: number;
 }
@@ -438,9 +438,9 @@ export async function startTxProxy(
   // process is gone: every connection that carried its commands is closed (the kernel closes them
   // all when a process is killed) and none of its commands is at the server.
   const check = () => {
+    stats.watchdogChecks += 1;
     const key = lock.owner;
     if (key === null || aborting) return;
-    stats.watchdogChecks += 1;
     const state = txns.get(key);
     if (!state) return;
     if (state.inFlight > 0) return; // the server is working on it
