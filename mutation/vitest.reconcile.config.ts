@@ -1,0 +1,3 @@
+import { mutationVitestConfig } from './vitest.shared';
+
+export default mutationVitestConfig(['apps/worker/src/reconcile/**/*.test.ts']);
