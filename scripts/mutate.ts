@@ -1,14 +1,17 @@
 /**
- * `pnpm mutate [module ...] [--full]`: mutation testing (StrykerJS) of the code that handles money and
- * stock, one module after the other (mutation/stryker.<module>.conf.mjs), then a summary table.
+ * `pnpm mutate [module ...] [--full] [--since <git ref>]`: mutation testing (StrykerJS) of the code
+ * that handles money and stock, one module after the other (mutation/stryker.<module>.conf.mjs),
+ * then a summary table.
  *
  * Incremental by default: each module keeps its last results in
  * reports/mutation/<module>.incremental.json (committed), and a run only tests the mutants whose code
  * or covering tests changed since. `--full` re-tests every mutant and rewrites that file.
+ * `--since main` runs only the modules whose sources, tests or mutation configs differ from `main`.
+ * Arguments after `--` go to Stryker as they are (e.g. `-- --mutate packages/orders/src/inventory/reservations.ts`).
  * Exit code 1 when a module is below its break threshold (or its run failed).
  * See docs/testing.md#mutation-testing.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +27,33 @@ export const MODULES = [
   'idempotency',
   'refresh-tokens',
 ] as const;
+
+/** Paths (prefixes) whose change can change a module's score: its sources and its listed tests. */
+export const MODULE_PATHS: Record<(typeof MODULES)[number], readonly string[]> = {
+  domain: ['packages/domain/'],
+  orders: ['packages/orders/', 'packages/order-outcomes/src/fulfil.test.ts'],
+  payments: ['packages/payments/'],
+  'order-outcomes': ['packages/order-outcomes/'],
+  fulfilment: ['apps/worker/src/fulfilment/', 'apps/worker/src/jobs/stripe-event-fields.test.ts'],
+  reconcile: ['apps/worker/src/reconcile/'],
+  idempotency: ['apps/api/src/services/idempotency'],
+  'refresh-tokens': ['apps/api/src/services/auth/refresh-', 'apps/api/src/routes/api/auth/refresh.test.ts'],
+};
+
+/** The modules a set of changed files touches (a change to the shared mutation setup touches all). */
+export function modulesTouchedBy(changed: readonly string[]): string[] {
+  const shared = changed.some((f) => f === 'mutation/stryker.base.mjs' || f === 'mutation/vitest.shared.ts');
+  return MODULES.filter(
+    (module) =>
+      shared ||
+      changed.some(
+        (file) =>
+          MODULE_PATHS[module].some((prefix) => file.startsWith(prefix)) ||
+          file === `mutation/stryker.${module}.conf.mjs` ||
+          file === `mutation/vitest.${module}.config.ts`,
+      ),
+  );
+}
 
 export interface ModuleScore {
   killed: number;
@@ -60,8 +90,8 @@ export function scoreOf(report: { files: Record<string, { mutants: ReportMutant[
   };
 }
 
-function runStryker(root: string, module: string, full: boolean): Promise<number> {
-  const args = ['run', `mutation/stryker.${module}.conf.mjs`, ...(full ? ['--force'] : [])];
+function runStryker(root: string, module: string, full: boolean, extra: readonly string[]): Promise<number> {
+  const args = ['run', `mutation/stryker.${module}.conf.mjs`, ...(full ? ['--force'] : []), ...extra];
   const bin = path.join(root, 'node_modules', '.bin', 'stryker');
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { cwd: root, stdio: 'inherit' });
@@ -74,21 +104,38 @@ const pad = (value: string | number, width: number) => String(value).padStart(wi
 
 async function main(): Promise<void> {
   const root = fileURLToPath(new URL('..', import.meta.url));
-  const argv = process.argv.slice(2);
+  const all = process.argv.slice(2);
+  const dashes = all.indexOf('--');
+  const argv = dashes >= 0 ? all.slice(0, dashes) : all;
+  const extra = dashes >= 0 ? all.slice(dashes + 1) : [];
   const full = argv.includes('--full');
-  const names = argv.filter((a) => !a.startsWith('--'));
+  const sinceAt = argv.indexOf('--since');
+  const since = sinceAt >= 0 ? argv[sinceAt + 1] : undefined;
+  if (sinceAt >= 0 && !since) {
+    console.error('--since needs a git ref, e.g. --since main');
+    process.exit(2);
+  }
+  const names = argv.filter((a, i) => !a.startsWith('--') && !(sinceAt >= 0 && i === sinceAt + 1));
   const unknown = names.filter((n) => !(MODULES as readonly string[]).includes(n));
   if (unknown.length > 0) {
     console.error(`unknown module(s): ${unknown.join(', ')}; known: ${MODULES.join(', ')}`);
     process.exit(2);
   }
-  const selected = names.length > 0 ? names : [...MODULES];
+  let selected = names.length > 0 ? names : [...MODULES];
+  if (since) {
+    const changed = execFileSync('git', ['diff', '--name-only', `${since}...HEAD`], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
+    const touched = modulesTouchedBy(changed);
+    selected = selected.filter((m) => touched.includes(m));
+    console.log(`changed since ${since}: ${selected.length > 0 ? selected.join(', ') : 'no module'}`);
+  }
 
   const rows: { module: string; exit: number; seconds: number; score?: ModuleScore }[] = [];
   for (const module of selected) {
     console.log(`\n=== mutation testing: ${module}${full ? ' (full)' : ''} ===`);
     const started = Date.now();
-    const exit = await runStryker(root, module, full);
+    const exit = await runStryker(root, module, full, extra);
     const seconds = Math.round((Date.now() - started) / 1000);
     const reportFile = path.join(root, 'reports', 'mutation', `${module}.json`);
     const score = existsSync(reportFile) ? scoreOf(JSON.parse(readFileSync(reportFile, 'utf8'))) : undefined;

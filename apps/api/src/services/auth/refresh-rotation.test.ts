@@ -182,25 +182,43 @@ describe('rotating', () => {
     expect(tokens[0]).toMatchObject({ revokedAt: at(10), revokedReason: 'user-gone' });
   });
 
-  it('a reuse landing between the spend and the insert still leaves the whole family, the new token too, revoked', async () => {
+  it('a revocation landing between the spend and the insert still leaves the whole family, the new token too, revoked', async () => {
+    // The users read sits between the spend and the insert: a concurrent logout, or a revocation
+    // recorded without a reason, ends the family there.
+    const cases = [
+      { revoke: { revokedAt: at(5), revokedReason: 'logout' }, expected: 'logout' },
+      { revoke: { revokedAt: at(5) }, expected: 'reuse-detected' },
+    ];
+    for (const { revoke, expected } of cases) {
+      const userId = await user();
+      const { doc: token } = await issueRefreshToken(ctx(), { userId, ttlDays: 30 }, T0);
+      const interleaved = {
+        refreshTokens: database.collections.refreshTokens,
+        users: {
+          findOne: async (filter: { _id: ObjectId }) => {
+            await database.collections.refreshTokens.updateMany({ familyId: token.familyId }, { $set: revoke });
+            return database.collections.users.findOne(filter);
+          },
+        },
+      } as unknown as Parameters<typeof rotateRefreshToken>[0];
+      const result = await rotateRefreshToken(interleaved, token, { ttlDays: 30, log }, at(10));
+      expect(result.ok).toBe(true);
+      const tokens = await family(token.familyId);
+      expect(tokens).toHaveLength(2);
+      expect(tokens[1]).toMatchObject({ revokedAt: at(10), revokedReason: expected });
+      expect(tokens[0]).toMatchObject({ revokedAt: at(5) });
+    }
+  });
+
+  it('a token removed since it was read (its TTL ran out) is expired, not an error', async () => {
     const userId = await user();
     const { doc: token } = await issueRefreshToken(ctx(), { userId, ttlDays: 30 }, T0);
-    // The users read sits between the spend and the insert: the concurrent reuse revokes the family there.
-    const interleaved = {
-      refreshTokens: database.collections.refreshTokens,
-      users: {
-        findOne: async (filter: { _id: ObjectId }) => {
-          await revokeFamily(ctx(), token.familyId, 'reuse-detected', at(5));
-          return database.collections.users.findOne(filter);
-        },
-      },
-    } as unknown as Parameters<typeof rotateRefreshToken>[0];
-    const result = await rotateRefreshToken(interleaved, token, { ttlDays: 30, log }, at(10));
-    expect(result.ok).toBe(true);
-    const tokens = await family(token.familyId);
-    expect(tokens).toHaveLength(2);
-    expect(tokens[1]).toMatchObject({ revokedAt: at(10), revokedReason: 'reuse-detected' });
-    expect(tokens[0]).toMatchObject({ revokedAt: at(5) });
+    await database.collections.refreshTokens.deleteOne({ _id: token._id });
+    expect(await rotateRefreshToken(ctx(), token, { ttlDays: 30, log }, at(10))).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
+    expect(await family(token.familyId)).toEqual([]);
   });
 });
 
