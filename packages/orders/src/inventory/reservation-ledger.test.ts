@@ -189,6 +189,45 @@ describe('paying, releasing and settling', () => {
   });
 });
 
+describe('one order at a time', () => {
+  it("paying, releasing and settling one order never touch another order's reservations", async () => {
+    const p = await product(20);
+    const mine = new ObjectId();
+    const theirs = new ObjectId();
+    const ended = new ObjectId();
+    await reserveStock(database, mine, [{ productId: p, quantity: 2 }]);
+    await reserveStock(database, theirs, [{ productId: p, quantity: 3 }]);
+    await reserveStock(database, ended, [{ productId: p, quantity: 4 }]);
+    // Another order's sale, consumed but not settled yet (its settling is that order's business).
+    await database.collections.reservations.updateOne(
+      { _id: reservationId(ended, p) },
+      { $set: { status: 'consumed' } },
+    );
+    await database.transaction(async (session) => {
+      expect(await consumeReservations(database, mine, [{ productId: p, quantity: 2 }], session)).toEqual([]);
+    });
+    expect(await reservation(reservationId(theirs, p))).toMatchObject({ status: 'held', settled: false });
+    expect(await releaseReservations(database, mine)).toEqual([]);
+    expect(await reservation(reservationId(theirs, p))).toMatchObject({ status: 'held', settled: false });
+    expect(await reservation(reservationId(ended, p))).toMatchObject({ status: 'consumed', settled: false });
+    // Only this order's sale was settled (its 2 units left `reserved`); the other sale still counts.
+    expect(await reservation(reservationId(mine, p))).toMatchObject({ status: 'consumed', settled: true });
+    expect(await levels(p)).toMatchObject({ available: 11, reserved: 7 });
+  });
+
+  it('an aborted payment transaction leaves the reservation held', async () => {
+    const p = await product(5);
+    const orderId = new ObjectId();
+    await reserveStock(database, orderId, [{ productId: p, quantity: 1 }]);
+    const aborted = database.transaction(async (session) => {
+      expect(await consumeReservations(database, orderId, [{ productId: p, quantity: 1 }], session)).toEqual([]);
+      throw new Error('amount mismatch found after consuming');
+    });
+    await expect(aborted).rejects.toThrow('amount mismatch found after consuming');
+    expect(await reservation(reservationId(orderId, p))).toMatchObject({ status: 'held' });
+  });
+});
+
 describe('orphan markers', () => {
   it('of an order that does not exist are released; of one that does, adopted as held records', async () => {
     const p = await product(10);
