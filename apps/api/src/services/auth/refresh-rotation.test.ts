@@ -68,7 +68,7 @@ describe('issuing', () => {
 });
 
 describe('rotating', () => {
-  it('spends the token at `now` and issues its successor in the same family, parented, with a fresh lifetime', async () => {
+  it('spends the token at `now` and hands out its successor in the same family, parented, with a fresh lifetime', async () => {
     const userId = await user();
     const { doc: first } = await issueRefreshToken(ctx(), { userId, ttlDays: 30 }, T0);
     const result = await rotateRefreshToken(ctx(), first, { ttlDays: 7, log }, at(DAY));
