@@ -594,10 +594,18 @@ describe.skipIf(skip)(skip ? `${skip} storefront in Chromium` : 'storefront in C
       second.goto(`${tokenShop.storefrontUrl}/orders`),
     ]);
     for (const page of [first, second]) {
+      // A tab in the background gets its timers and animation frames throttled (these tabs have
+      // been open for minutes), which can stall puppeteer's polling for a selector: wait on each
+      // tab while it is in front.
+      await page.bringToFront();
       await page.waitForSelector('h1::-p-text(Your orders)');
-      await page.waitForSelector('p::-p-text(No orders yet.)');
+      // The order list has loaded when either its empty message or an error is shown; an error
+      // fails with its text, so a failure says what the shopper saw.
+      await page.waitForSelector('p::-p-text(No orders yet.), [role=alert]');
       await page.waitForNetworkIdle({ idleTime: 300 });
-      expect(await page.$('[role=alert]')).toBeNull();
+      const alert = await page.$eval('[role=alert]', (el) => el.textContent).catch(() => null);
+      expect(alert, `an error on the orders page; requests: ${answers.flat().join(', ')}`).toBeNull();
+      expect(await page.$('p::-p-text(No orders yet.)')).not.toBeNull();
       expect(await page.$('nav button::-p-text(Log out)')).not.toBeNull();
     }
     expect(held).toBe(1);
