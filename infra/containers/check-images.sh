@@ -98,8 +98,20 @@ common_env=(
   -e "REDIS_URL=redis://127.0.0.1:$REDIS_PORT" -e "REDIS_KEY_PREFIX=$prefix"
   -e "JWT_SECRET=$(openssl rand -base64 48)" -e SHUTDOWN_GRACE_MS=5000
 )
+wait_healthy() { # wait_healthy <container> <image> <seconds>: until its HEALTHCHECK passes; fails if it stops or times out
+  local name=$1 image=$2 deadline=$((SECONDS + $3))
+  until podman healthcheck run "$name" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ] || [ "$(podman inspect --format '{{.State.Running}}' "$name")" != true ]; then
+      podman logs --tail 20 "$name"
+      fail "$image: HEALTHCHECK did not pass"
+      return 1
+    fi
+    sleep 1
+  done
+}
+
 check_running() { # check_running <image> <port variable>
-  local image=$1 port_var=$2 port name deadline
+  local image=$1 port_var=$2 port name
   port=$(free_port)
   name="simple-shop-image-check-$port_var-$$"
   STARTED+=("$name")
@@ -107,15 +119,7 @@ check_running() { # check_running <image> <port variable>
   podman run -d --name "$name" --network host --read-only --tmpfs /tmp:size=64m --cap-drop ALL \
     --security-opt no-new-privileges "${common_env[@]}" -e PORT="$(free_port)" -e WORKER_PORT="$(free_port)" \
     -e "$port_var=$port" "$image" >/dev/null 2>"$WORK/run.err" || { cat "$WORK/run.err"; fail "$image did not start"; return; }
-  deadline=$((SECONDS + 90))
-  until podman healthcheck run "$name" >/dev/null 2>&1; do
-    if [ $SECONDS -ge $deadline ] || [ "$(podman inspect --format '{{.State.Running}}' "$name")" != true ]; then
-      podman logs --tail 20 "$name"
-      fail "$image: HEALTHCHECK did not pass"
-      return
-    fi
-    sleep 1
-  done
+  wait_healthy "$name" "$image" 90 || return
   local deep
   deep=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health/deep")
   [ "$deep" = 200 ] || fail "$image: /health/deep answered $deep"
@@ -134,7 +138,7 @@ check_running "$WORKER_IMAGE" WORKER_PORT
 # security headers of infra/nginx/storefront.conf, falls back to index.html for the router's paths (never for a
 # missing asset), and stops cleanly.
 check_storefront() {
-  local image=$STOREFRONT_IMAGE port name deadline
+  local image=$STOREFRONT_IMAGE port name
   podman image exists "$image" || die "$image is missing: run build-app-images.sh first"
   local user size healthcheck
   user=$(podman image inspect --format '{{.Config.User}}' "$image")
@@ -161,15 +165,7 @@ check_storefront() {
   STARTED+=("$name")
   podman run -d --name "$name" -p "127.0.0.1:$port:8080" --read-only --tmpfs /tmp:size=16m --cap-drop ALL \
     --security-opt no-new-privileges "$image" >/dev/null 2>"$WORK/run.err" || { cat "$WORK/run.err"; fail "$image did not start"; return; }
-  deadline=$((SECONDS + 60))
-  until podman healthcheck run "$name" >/dev/null 2>&1; do
-    if [ $SECONDS -ge $deadline ] || [ "$(podman inspect --format '{{.State.Running}}' "$name")" != true ]; then
-      podman logs --tail 20 "$name"
-      fail "$image: HEALTHCHECK did not pass"
-      return
-    fi
-    sleep 1
-  done
+  wait_healthy "$name" "$image" 60 || return
   local base="http://127.0.0.1:$port" asset
   # get <path> <expected status>: headers (names in lower case) in $WORK/headers, body in $WORK/body
   get() {
