@@ -2,22 +2,19 @@
  * Branches of the scheduled reconciliation that reconcile.test.ts does not take, run in-process
  * against real MongoDB, Redis, BullMQ and the Stripe simulator (with its failure injection).
  */
-import { loadConfig } from '@simple-shop/config';
 import { ObjectId, type OrderDoc, type ProductDoc } from '@simple-shop/db';
 import { payOrder } from '@simple-shop/order-outcomes';
 import { createOrder } from '@simple-shop/orders';
 import { checkoutSessionParams, createStripeClient, type Stripe } from '@simple-shop/payments';
 import { webhookJobId } from '@simple-shop/queue';
-import { startStripeSimulator, type StripeSimulator } from '@simple-shop/stripe-simulator';
-import { productDoc, testEnv } from '@simple-shop/testing';
+import type { StripeSimulator } from '@simple-shop/stripe-simulator';
+import { productDoc } from '@simple-shop/testing';
 import { UnrecoverableError, Worker } from 'bullmq';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createWorkerDependencies, type WorkerDependencies } from '../deps';
+import type { WorkerDependencies } from '../deps';
 import type { FulfilmentContext } from '../fulfilment/context';
-import { workerMetricSources } from '../metric-sources';
-import { createWorkerMetrics } from '../metrics';
 import { reconcile } from './reconcile';
+import { startReconcileHarness } from './reconcile.test-support';
 
 let sim: StripeSimulator;
 let deps: WorkerDependencies;
@@ -25,12 +22,8 @@ let ctx: FulfilmentContext;
 let stripe: Stripe;
 
 beforeAll(async () => {
-  sim = await startStripeSimulator({ apiKeys: ['sk_test_simulator'], webhookSecret: 'whsec_reconcile_branches' });
-  const config = loadConfig(testEnv({ STRIPE_SECRET_KEY: 'sk_test_simulator', STRIPE_API_BASE: sim.url }));
-  const logger = pino({ level: 'silent' });
-  deps = await createWorkerDependencies(config, logger);
-  ctx = { deps, metrics: createWorkerMetrics(workerMetricSources(deps)), log: logger };
-  stripe = createStripeClient(config)!;
+  ({ sim, deps, ctx } = await startReconcileHarness('whsec_reconcile_branches'));
+  stripe = createStripeClient(deps.config)!;
 });
 afterAll(async () => {
   await deps?.close();

@@ -1,18 +1,15 @@
 import { emailJobId, sessionJobId } from '@simple-shop/queue';
-import { loadConfig } from '@simple-shop/config';
 import { ObjectId, type OrderDoc, type ProductDoc } from '@simple-shop/db';
 import { createOrder, reservationId } from '@simple-shop/orders';
 import { createStripeClient } from '@simple-shop/payments';
-import { startStripeSimulator, type StripeSimulator } from '@simple-shop/stripe-simulator';
-import { productDoc, testEnv } from '@simple-shop/testing';
-import { pino } from 'pino';
+import type { StripeSimulator } from '@simple-shop/stripe-simulator';
+import { productDoc } from '@simple-shop/testing';
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createWorkerDependencies, type WorkerDependencies } from '../deps';
+import type { WorkerDependencies } from '../deps';
 import type { FulfilmentContext } from '../fulfilment/context';
-import { workerMetricSources } from '../metric-sources';
-import { createWorkerMetrics } from '../metrics';
 import { reconcile } from './reconcile';
+import { startReconcileHarness } from './reconcile.test-support';
 
 /** The scheduled safety net, run in-process against real MongoDB, Redis and the Stripe simulator. */
 let sim: StripeSimulator;
@@ -20,12 +17,7 @@ let deps: WorkerDependencies;
 let ctx: FulfilmentContext;
 
 beforeAll(async () => {
-  sim = await startStripeSimulator({ apiKeys: ['sk_test_simulator'], webhookSecret: 'whsec_reconcile_test' });
-  const config = loadConfig(testEnv({ STRIPE_SECRET_KEY: 'sk_test_simulator', STRIPE_API_BASE: sim.url }));
-  const logger = pino({ level: 'silent' });
-  deps = await createWorkerDependencies(config, logger);
-  const metrics = createWorkerMetrics(workerMetricSources(deps));
-  ctx = { deps, metrics, log: logger };
+  ({ sim, deps, ctx } = await startReconcileHarness('whsec_reconcile_test'));
 });
 afterAll(async () => {
   await deps?.close();
