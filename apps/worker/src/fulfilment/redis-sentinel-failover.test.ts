@@ -70,7 +70,8 @@ describe('Redis Sentinel failover while events arrive', () => {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const recoveryMs = await recovery;
-    expect(await group.currentPrimaryPort()).not.toBe(oldPrimary);
+    // The probe's sentinel has promoted the replica; the others hear of it within a few seconds.
+    await waitFor(async () => expect(await group.currentPrimaryPort()).not.toBe(oldPrimary), { timeoutMs: 15_000 });
 
     await waitFor(
       async () => {

@@ -24,7 +24,7 @@ export interface StartedRedisSentinelGroup {
   sentinelsEnv: string;
   /** The data nodes by plain port: the initial primary first, then the replica. */
   dataNodes: SentinelDataNode[];
-  /** The plain port of the node the sentinels currently name as primary. */
+  /** The plain port of the node every sentinel names as primary; throws while they disagree (mid-failover). */
   currentPrimaryPort(): Promise<number>;
   /** The last output lines of every process of the group, for a failing test's report. */
   logs(): string;
@@ -134,11 +134,20 @@ export async function startRedisSentinelGroup(opts: { tls?: TlsFiles } = {}): Pr
       sentinelsEnv: sentinelAddresses.map((s) => `${s.host}:${s.port}`).join(','),
       dataNodes,
       async currentPrimaryPort() {
-        const reply = await redisCommand(sentinels[0]!.port, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', GROUP]);
-        const announced = Number(reply.trim().split('\n')[1]);
-        const match = dataNodes.find((n) => n.port === announced || n.tlsPort === announced);
-        if (!match) throw new Error(`sentinel names an unknown primary port ${announced}`);
-        return match.port;
+        // Sentinels learn of a failover from each other (hello messages every ~2 s), so right after a
+        // promotion one may still name the old primary while a client has already been sent to the
+        // new one. Only an answer every sentinel gives is the group's answer.
+        const ports = await Promise.all(
+          sentinels.map(async (s) => {
+            const reply = await redisCommand(s.port, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', GROUP]);
+            const announced = Number(reply.trim().split('\n')[1]);
+            const match = dataNodes.find((n) => n.port === announced || n.tlsPort === announced);
+            if (!match) throw new Error(`sentinel ${s.port} names an unknown primary port ${announced}`);
+            return match.port;
+          }),
+        );
+        if (new Set(ports).size !== 1) throw new Error(`sentinels do not agree on the primary yet: ${ports.join(', ')}`);
+        return ports[0]!;
       },
       logs: () => procs.map((p) => `--- ${p.name}\n${p.tail()}`).join('\n'),
       stop,
