@@ -113,6 +113,11 @@ export interface OrderDoc {
   refunds?: OrderRefund[];
   /** Stripe refund ids of `refunds`, the guard that records each refund once. */
   refundIds?: string[];
+  /**
+   * Set before the shop asks Stripe to refund a payment that arrived after the order's stock was
+   * sold: from then on the order is never paid, only that refund finished (see payOrder).
+   */
+  outOfStockRefund?: { paymentIntentId: string; reason: string; at: Date };
   /** The operator's and the customer's view of what happened: payment and fulfilment events. */
   timeline?: OrderTimelineEntry[];
   createdAt: Date;

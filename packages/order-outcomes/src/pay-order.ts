@@ -11,15 +11,10 @@ import {
 import type { Stripe } from '@simple-shop/payments';
 import { PermanentOutcomeError, result, type OutcomeDeps, type OutcomeLog, type OutcomeResult } from './deps';
 import { recordOrderEmail } from './order-emails';
-import { refundOrder } from './refund';
+import { commitRefund, refundOrder, unrecordedOwnRefund } from './refund';
 
 export type PaymentOutcome =
-  | 'paid'
-  | 'already_paid'
-  | 'awaiting_payment'
-  | 'amount_mismatch'
-  | 'refunded_out_of_stock'
-  | 'not_payable';
+  'paid' | 'already_paid' | 'awaiting_payment' | 'amount_mismatch' | 'refunded_out_of_stock' | 'not_payable';
 
 /** A payment may arrive after the order ended unpaid: it is still honoured (or refunded). */
 export const PAYABLE_FROM: readonly OrderStatus[] = ['pending_payment', 'payment_failed', 'cancelled', 'expired'];
@@ -89,8 +84,21 @@ export async function payOrder(
     return holdForReview(deps, order, session, log);
   }
 
+  // A refund for lack of stock was asked of Stripe before (and not recorded: a crash, or Stripe
+  // failed): finish that one. Paying now, because stock came back meanwhile, would ship goods
+  // whose money Stripe has already returned.
+  if (order.outOfStockRefund) return refundOutOfStock(deps, order, session, order.outOfStockRefund.reason);
+
   const { short, retaken } = await reserveMissing(database, orderId, order.items);
-  if (short.length > 0) return refundOutOfStock(deps, order, session, short);
+  if (short.length > 0) {
+    return refundOutOfStock(
+      deps,
+      order,
+      session,
+      `paid after the reservation lapsed and ${short.length} item(s) sold out`,
+      short,
+    );
+  }
 
   const paymentIntentId = paymentIntentIdOf(session);
   const now = new Date();
@@ -105,7 +113,8 @@ export async function payOrder(
     });
     if (!moved) return null; // another delivery got here first
     const missing = await consumeReservations(database, orderId, moved.items, tx);
-    if (missing.length > 0) throw new ReservationLostError(`reservations of order ${orderId.toHexString()} were released`);
+    if (missing.length > 0)
+      throw new ReservationLostError(`reservations of order ${orderId.toHexString()} were released`);
     await database.collections.payments.updateOne(
       { sessionId: session.id },
       {
@@ -165,28 +174,66 @@ async function holdForReview(
   return result('amount_mismatch', moved);
 }
 
-/** Paid, but the stock went to someone else while the reservation had lapsed: refund, once. */
+/**
+ * Paid, but the stock went to someone else while the reservation had lapsed: refund, once. The
+ * decision is written on the order before Stripe is called, so a crash between Stripe's refund and
+ * its commit can only end in that refund being finished by the next delivery, never in `paid`.
+ */
 async function refundOutOfStock(
   deps: OutcomeDeps,
   order: OrderDoc,
   session: Stripe.Checkout.Session,
-  short: ShortLine[],
+  reason: string,
+  short: readonly ShortLine[] = [],
 ): Promise<OutcomeResult<PaymentOutcome>> {
   const paymentIntentId = paymentIntentIdOf(session);
   if (!deps.stripe || !paymentIntentId) throw new Error('cannot refund: Stripe or the payment intent is missing');
-  const reason = `paid after the reservation lapsed and ${short.length} item(s) sold out`;
-  const refunded = await refundOrder(deps, order, {
-    reason,
-    restock: false,
-    from: PAYABLE_FROM,
-    by: 'system:out-of-stock',
-    paymentIntentId,
-    session,
-  });
+  let refunded: OutcomeResult<'refunded' | 'partially_refunded' | 'unchanged'>;
+  // Resuming: Stripe may have made the refund already (its idempotency key lasts 24 h, so look
+  // rather than ask again).
+  const made = order.outOfStockRefund ? await unrecordedOwnRefund(deps, order._id, paymentIntentId) : undefined;
+  if (made) {
+    refunded = await commitRefund(deps, order._id, {
+      reason,
+      restock: false,
+      from: PAYABLE_FROM,
+      refundId: made.id,
+      paymentIntentId,
+      by: 'system:out-of-stock',
+      amount: made.amount,
+      session,
+    });
+  } else {
+    if (!order.outOfStockRefund) await markOutOfStockRefund(deps, order._id, { paymentIntentId, reason });
+    refunded = await refundOrder(deps, order, {
+      reason,
+      restock: false,
+      from: PAYABLE_FROM,
+      by: 'system:out-of-stock',
+      paymentIntentId,
+      session,
+    });
+  }
   if (refunded.outcome !== 'refunded') return result('not_payable', null, [], refunded.stockChanged);
   deps.log.warn(
     { orderId: order._id.toHexString(), missing: short.map((s) => s.productId) },
     'paid order refunded: out of stock',
   );
   return { ...refunded, outcome: 'refunded_out_of_stock' };
+}
+
+/** Writes the refund decision on the order (unless another delivery paid, ended or marked it first). */
+async function markOutOfStockRefund(
+  deps: OutcomeDeps,
+  orderId: ObjectId,
+  refund: { paymentIntentId: string; reason: string },
+): Promise<void> {
+  const marked = await deps.database.collections.orders.updateOne(
+    { _id: orderId, status: { $in: [...PAYABLE_FROM] }, outOfStockRefund: { $exists: false } },
+    { $set: { outOfStockRefund: { ...refund, at: new Date() } } },
+  );
+  if (marked.modifiedCount === 1) return;
+  const now = await deps.database.collections.orders.findOne({ _id: orderId }, { projection: { outOfStockRefund: 1 } });
+  // Paid or ended by another delivery: retrying starts over from the order as it is now.
+  if (!now?.outOfStockRefund) throw new Error(`order ${orderId.toHexString()} changed while refunding`);
 }

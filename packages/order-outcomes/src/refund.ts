@@ -299,7 +299,7 @@ export async function refundOrder(
 }
 
 /** The newest succeeded refund of the payment that the shop made for `orderId` and has not recorded. */
-async function unrecordedOwnRefund(
+export async function unrecordedOwnRefund(
   deps: OutcomeDeps,
   orderId: ObjectId,
   paymentIntentId: string,

@@ -146,7 +146,8 @@ export async function startRedisSentinelGroup(opts: { tls?: TlsFiles } = {}): Pr
             return match.port;
           }),
         );
-        if (new Set(ports).size !== 1) throw new Error(`sentinels do not agree on the primary yet: ${ports.join(', ')}`);
+        if (new Set(ports).size !== 1)
+          throw new Error(`sentinels do not agree on the primary yet: ${ports.join(', ')}`);
         return ports[0]!;
       },
       logs: () => procs.map((p) => `--- ${p.name}\n${p.tail()}`).join('\n'),
