@@ -40,6 +40,7 @@ export async function createDependencies(config: Config, logger: Logger): Promis
     logger,
     monitorCommands: true,
     serverSelectionTimeoutMS: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+    socketTimeoutMS: config.MONGODB_SOCKET_TIMEOUT_MS,
     maxStartupAttempts: Number.POSITIVE_INFINITY,
   });
   logger.info({ redisTopology: config.redis.kind }, `Redis: ${describeRedisTopology(config.redis)}`);

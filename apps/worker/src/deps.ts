@@ -35,6 +35,7 @@ export async function createWorkerDependencies(config: Config, logger: Logger): 
     logger,
     monitorCommands: true,
     serverSelectionTimeoutMS: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+    socketTimeoutMS: config.MONGODB_SOCKET_TIMEOUT_MS,
     maxStartupAttempts: Number.POSITIVE_INFINITY,
   });
   logger.info({ redisTopology: config.redis.kind }, `Redis: ${describeRedisTopology(config.redis)}`);

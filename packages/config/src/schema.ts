@@ -49,6 +49,13 @@ export const EnvSchema = Type.Object({
    * election takes ~10-12 s, so production keeps this >= 30 s; tests set it short to see the 503 quickly.
    */
   MONGODB_SERVER_SELECTION_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 300_000, default: 30_000 }),
+  /**
+   * How long a command may wait for the server's answer on an open connection before the connection
+   * is dropped and the command fails (the API answers 503, the worker retries). Without it a server
+   * that stops answering without closing the socket (a partition, a frozen host) holds requests
+   * forever. Well above any command the shop sends; index builds at start-up are exempt.
+   */
+  MONGODB_SOCKET_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 60_000 }),
   /** Single server (redis:// or rediss://) or a redis+sentinel:// URL; see redis-topology.ts. */
   REDIS_URL: Type.Optional(Url),
   /** Redis Cluster seed nodes, host:port,host:port (wins over REDIS_URL and Sentinel). */

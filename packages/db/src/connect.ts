@@ -33,6 +33,11 @@ export interface ConnectOptions {
   /** Defaults to DEFAULT_SERVER_SELECTION_TIMEOUT_MS (MONGODB_SERVER_SELECTION_TIMEOUT_MS in the apps). */
   serverSelectionTimeoutMS?: number;
   /**
+   * How long a command waits for its answer on an open connection (MONGODB_SOCKET_TIMEOUT_MS in the
+   * apps); unset = forever. Index builds at start-up run on a connection without it.
+   */
+  socketTimeoutMS?: number;
+  /**
    * Start-up attempts while MongoDB is unreachable (each lasts up to the server selection timeout,
    * with a growing pause between them). Default 1, so scripts and tests fail plainly; the API and
    * worker pass Infinity: a process started before its database waits for it, and the
@@ -47,7 +52,10 @@ export interface ConnectOptions {
 }
 
 export function createMongoClient(
-  options: Pick<ConnectOptions, 'uri' | 'appName' | 'maxPoolSize' | 'monitorCommands' | 'serverSelectionTimeoutMS'>,
+  options: Pick<
+    ConnectOptions,
+    'uri' | 'appName' | 'maxPoolSize' | 'monitorCommands' | 'serverSelectionTimeoutMS' | 'socketTimeoutMS'
+  >,
 ): MongoClient {
   return new MongoClient(options.uri, {
     appName: options.appName,
@@ -55,6 +63,7 @@ export function createMongoClient(
     ...(options.monitorCommands === undefined ? {} : { monitorCommands: options.monitorCommands }),
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? DEFAULT_SERVER_SELECTION_TIMEOUT_MS,
     connectTimeoutMS: 5000,
+    ...(options.socketTimeoutMS === undefined ? {} : { socketTimeoutMS: options.socketTimeoutMS }),
     // Both are the driver's defaults; stated because failover relies on them: an operation that
     // meets a step-down or a dropped connection is retried once on the new primary.
     retryWrites: true,
@@ -95,7 +104,7 @@ async function connectWithRetry(client: MongoClient, options: ConnectOptions): P
       await client.connect();
       const db = client.db(options.dbName);
       const isStandIn = await detectStandIn(db);
-      if (options.ensureIndexes !== false) await ensureIndexes(db);
+      if (options.ensureIndexes !== false) await ensureIndexesWithoutSocketTimeout(db, options);
       if (attempt > 1) options.logger?.info({ attempt }, 'MongoDB is reachable; continuing start-up');
       return { db, isStandIn };
     } catch (error) {
@@ -107,6 +116,22 @@ async function connectWithRetry(client: MongoClient, options: ConnectOptions): P
       );
       await new Promise((resolve) => setTimeout(resolve, retryInMs));
     }
+  }
+}
+
+/**
+ * A new index on a large collection can take longer than any socket timeout (createIndexes answers
+ * when the build is done), so with one set the indexes are built through a short-lived client
+ * without it.
+ */
+async function ensureIndexesWithoutSocketTimeout(db: Db, options: ConnectOptions): Promise<void> {
+  if (options.socketTimeoutMS === undefined) return ensureIndexes(db);
+  const { socketTimeoutMS: _omitted, ...rest } = options;
+  const indexClient = createMongoClient({ ...rest, appName: `${options.appName}-indexes`, maxPoolSize: 1 });
+  try {
+    await ensureIndexes(indexClient.db(options.dbName));
+  } finally {
+    await indexClient.close();
   }
 }
 
