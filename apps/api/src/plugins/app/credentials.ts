@@ -7,6 +7,7 @@ import {
   createAccountLimiter,
   createAuthService,
   createPasswordHasher,
+  type Argon2Operation,
   type Caller,
 } from '../../services/auth/index';
 
@@ -26,6 +27,9 @@ export default fp(
       labelNames: ['operation'],
       registers: [app.metricsRegistry],
     });
+    // Every series exists from the start (at 0), so rates and the dashboard work before the first login.
+    const operations: readonly Argon2Operation[] = ['hash', 'verify', 'verify_dummy'];
+    for (const operation of operations) argon2Operations.inc({ operation }, 0);
     const service = createAuthService({
       config,
       database,
