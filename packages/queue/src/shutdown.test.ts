@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createRedis, type Redis } from './connection';
 import { createAppQueues } from './queues';
@@ -20,8 +21,17 @@ afterEach(() => {
   process.off('unhandledRejection', collect);
 });
 
-/** Lets late rejections surface: they are reported from a later turn of the event loop. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+/**
+ * Waits for the observable end of a shutdown: the client's 'end' if a connection attempt was still
+ * open (after it nothing more happens on its socket, so nothing more can reject), then two turns of the event loop, since Node reports an
+ * unhandled rejection only after the turn that created it.
+ */
+async function settle(redis: Redis): Promise<void> {
+  // A client stopped while waiting for its next retry stays 'reconnecting' and emits nothing more.
+  if (redis.status !== 'end' && redis.status !== 'reconnecting') await nextEvent(redis, 'end');
+  await nextTurn();
+  await nextTurn();
+}
 
 describe('closeQueuesAndRedis', () => {
   it('leaves no unhandled rejection when Redis is unreachable and a connection attempt is in flight', async () => {
@@ -35,7 +45,7 @@ describe('closeQueuesAndRedis', () => {
       await nextEvent(redis, 'reconnecting');
       await nextEvent(redis, 'connecting');
       await closeQueuesAndRedis(queues, redis);
-      await settle();
+      await settle(redis);
     }
     expect(unhandled).toEqual([]);
   });
@@ -47,7 +57,7 @@ describe('closeQueuesAndRedis', () => {
     for (const { queue } of Object.values(queues)) queue.on('error', () => undefined);
     await nextEvent(redis, 'reconnecting');
     await closeQueuesAndRedis(queues, redis);
-    await settle();
+    await settle(redis);
     expect(unhandled).toEqual([]);
   });
 
@@ -57,7 +67,7 @@ describe('closeQueuesAndRedis', () => {
     // Immediately, while the queues are still initialising (their INFO version check in flight).
     await nextEvent(redis, 'ready');
     await closeQueuesAndRedis(queues, redis);
-    await settle();
+    await settle(redis);
     expect(redis.status).toBe('end');
     expect(unhandled).toEqual([]);
   });
