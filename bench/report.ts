@@ -40,6 +40,10 @@ export interface ProfileEntry {
   scenario: string;
   process: 'api' | 'worker';
   summary: ProfileSummary;
+  /** Commands and CPU per operation of the profiled re-run (0 MongoDB for a cached read: it profiled the hits). */
+  mongoPerOp?: number;
+  redisPerOp?: number;
+  cpuMsPerOp?: number;
 }
 
 export interface BenchReport {
@@ -96,6 +100,7 @@ const BEFORE_AFTER = ['hello-world', 'product-detail', 'product-list', 'search']
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
+const f3 = (n: number) => n.toFixed(3);
 const pct = (n: number) => `${(n * 100).toFixed(n >= 0.9995 || n === 0 ? 0 : 2)} %`;
 const ratio = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(1)} %`);
 
@@ -413,7 +418,11 @@ export function markdown(report: BenchReport): string {
       const s = p.summary;
       out.push(
         `**${p.scenario}** — ${p.process} process, \`${s.file}\`: ${f0(s.sampledMs)} ms sampled, idle ${f1(s.idlePct)} %, ` +
-          `GC ${f1(s.gcPct)} % of busy${s.wholeProfile ? ' (whole profile: the window matched no sample)' : ''}`,
+          `GC ${f1(s.gcPct)} % of busy${s.wholeProfile ? ' (whole profile: the window matched no sample)' : ''}` +
+          (p.mongoPerOp === undefined
+            ? ''
+            : `; during the profiled run MongoDB ${f2(p.mongoPerOp)}/op, Redis ${f2(p.redisPerOp ?? 0)}/op, ` +
+              `API CPU ${f3(p.cpuMsPerOp ?? 0)} ms/op (profiler included)`),
       );
       out.push('');
       out.push(
