@@ -1,6 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
-import { loggerOptions } from './logger';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { createLogger, loggerOptions } from './logger';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -71,5 +76,45 @@ describe('logger', () => {
       id: '<email.password_reset.1@simple-shop>',
     });
     expect(lines[2]).toMatchObject({ url: '/api/products/search?q=e***@example.org&limit=5' });
+  });
+});
+
+describe('the process logger (asynchronous writes)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shop-logger-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const linesOf = (file: string) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  it("writes a quiet process's lines without waiting for more", async () => {
+    const file = join(dir, 'quiet.log');
+    const logger = createLogger({ service: 'test', level: 'info' }, file);
+    logger.info({ requestId: 'r-1' }, 'request completed');
+    await vi.waitFor(() => expect(linesOf(file)).toMatchObject([{ requestId: 'r-1', msg: 'request completed' }]), {
+      timeout: 5000,
+    });
+  });
+
+  it('writes every buffered line, in order, when the process exits right after logging them', () => {
+    const file = join(dir, 'exit.log');
+    const logger = fileURLToPath(new URL('./logger.ts', import.meta.url));
+    const script = [
+      `import { openSync } from 'node:fs';`,
+      `import { createLogger } from ${JSON.stringify(logger)};`,
+      // A descriptor that is already open, like stdout in production.
+      `const log = createLogger({ service: 'test', level: 'info' }, openSync(${JSON.stringify(file)}, 'w'));`,
+      'for (let i = 0; i < 500; i += 1) log.info({ n: i }, "line");',
+      'process.exit(3);',
+    ].join('\n');
+    let status = 0;
+    try {
+      execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: 'pipe' });
+    } catch (error) {
+      status = (error as { status: number }).status;
+    }
+    expect(status).toBe(3);
+    expect(linesOf(file).map((line) => line.n)).toEqual(Array.from({ length: 500 }, (_, i) => i));
   });
 });

@@ -70,11 +70,19 @@ export function loggerOptions(settings: LoggerSettings): LoggerOptions {
 }
 
 /**
- * Asynchronous stdout: a log line does not block the request that writes it (pino flushes what is
- * buffered when the process exits normally; a SIGKILL can lose the last lines, as with any buffer).
+ * Asynchronous output (stdout unless `dest` names another file descriptor or path): a log line does not
+ * block the request that writes it, and lines logged while a write is in flight share the next one. Pino
+ * flushes what is buffered when the process exits, normally or through process.exit; a SIGKILL can lose
+ * the last lines, as with any buffer.
+ *
+ * Measured under load (a Fastify app with the API's per-request hooks, headers, metrics and request line,
+ * 2-core machine, process CPU per request): collecting lines into 4 KB writes saved nothing over this (the
+ * write in flight already gathers the lines logged meanwhile), while `sync: true` with 4 KB batches saved
+ * about 4 µs of ~30 µs — at the price of blocking the event loop whenever stdout is slow (a full pipe to a
+ * log collector), which this process does not accept.
  */
-export function createLogger(settings: LoggerSettings): Logger {
-  return pino(loggerOptions(settings), pino.destination({ dest: 1, sync: false }));
+export function createLogger(settings: LoggerSettings, dest: number | string = 1): Logger {
+  return pino(loggerOptions(settings), pino.destination({ dest, sync: false }));
 }
 
 export type { Logger } from 'pino';
