@@ -14,7 +14,8 @@ export default fp(
     app.decorate('metricsRegistry', registry);
     app.decorate('httpMetrics', metrics);
 
-    app.addHook('onResponse', async (request, reply) => {
+    // A callback hook, not an async one: no promise per request.
+    app.addHook('onResponse', (request, reply, done) => {
       const labels = {
         method: request.method,
         route: request.routeOptions.url ?? 'unmatched',
@@ -22,6 +23,7 @@ export default fp(
       };
       metrics.total.inc(labels);
       metrics.duration.observe(labels, reply.elapsedTime / 1000);
+      done();
     });
   },
   { name: 'http-metrics', dependencies: ['deps'] },

@@ -16,8 +16,10 @@ export function genReqId(request: IncomingMessage): string {
 /** Echoes the request ID on every answer, errors included, so a client can quote it. */
 export default fp(
   async (app) => {
-    app.addHook('onRequest', async (request, reply) => {
+    // A callback hook, not an async one: no promise per request on the hottest path.
+    app.addHook('onRequest', (request, reply, done) => {
       void reply.header('x-request-id', request.id);
+      done();
     });
   },
   { name: 'request-id' },

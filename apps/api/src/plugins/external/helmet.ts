@@ -44,9 +44,10 @@ export default fp(
   async (app) => {
     const headers = helmetHeaders(API_HELMET_OPTIONS);
     await app.register(fastifyHelmet, { ...(API_HELMET_OPTIONS as FastifyHelmetOptions), global: false });
-    app.addHook('onRequest', async (request, reply) => {
+    app.addHook('onRequest', (request, reply, done) => {
       const routeConfig = request.routeOptions.config as { helmet?: unknown } | undefined;
       if (routeConfig?.helmet === undefined) void reply.headers(headers);
+      done();
     });
   },
   { name: 'helmet' },
