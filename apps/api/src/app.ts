@@ -18,7 +18,6 @@ import requestId, { genReqId } from './plugins/app/request-id';
 import shopMetrics from './plugins/app/shop-metrics';
 import stockEvents from './plugins/app/stock-events';
 import bullBoard from './plugins/external/bull-board';
-import cookie from './plugins/external/cookie';
 import cors from './plugins/external/cors';
 import helmet from './plugins/external/helmet';
 import jwt from './plugins/external/jwt';
@@ -47,7 +46,6 @@ export const appPlugin = fp<{ deps: AppDependencies }>(
     await app.register(rateLimit);
     await app.register(rawBody);
     await app.register(jwt);
-    await app.register(cookie);
     await app.register(authenticate);
     await app.register(credentials);
     await app.register(stockEvents);

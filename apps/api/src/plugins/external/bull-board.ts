@@ -2,9 +2,12 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { CookieSerializeOptions } from '@fastify/cookie';
+import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { verifyBoardToken, type BoardClaims } from '../../services/auth/board-tokens';
+import boardCookie from './cookie';
+import { API_HELMET_OPTIONS } from './helmet';
 
 /** Where the dashboard lives; also the `Path` of its session cookie. */
 export const BOARD_BASE_PATH = '/admin/queues';
@@ -119,8 +122,11 @@ export default fp(
       return undefined;
     }
 
-    // Encapsulated: the guard and the CSP apply to the board's routes and nothing else.
+    // Encapsulated: the cookie, the guard and the CSP apply to the board's routes and nothing else.
     await app.register(async (board) => {
+      await board.register(boardCookie);
+      // The board's own helmet (its CSP differs from the API's precomputed headers, helmet.ts).
+      await board.register(fastifyHelmet, { ...(API_HELMET_OPTIONS as FastifyHelmetOptions), global: false });
       board.addHook('onRoute', (route) => {
         route.config = {
           ...route.config,
@@ -132,5 +138,5 @@ export default fp(
       await board.register(serverAdapter.registerPlugin(), { prefix: BOARD_BASE_PATH });
     });
   },
-  { name: 'bull-board', dependencies: ['deps', 'jwt', 'cookie', 'helmet', 'authenticate'] },
+  { name: 'bull-board', dependencies: ['deps', 'jwt', 'helmet', 'authenticate'] },
 );

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import fp from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
 
@@ -37,13 +36,13 @@ export function helmetHeaders(options: HelmetOptions): Record<string, string> {
 /**
  * @fastify/helmet rebuilds helmet's middleware (re-parsing the CSP) on every request — measured
  * at ~9 % of the API's CPU on cached reads. The global headers never change, so they are worked
- * out once and set per request; @fastify/helmet stays registered (non-global) for routes that
- * declare their own `helmet` config (Bull Board's page).
+ * out once and set per request. Routes that declare their own `helmet` config (Bull Board's) get it
+ * from @fastify/helmet, registered in the board's own context (bull-board.ts): registered here, even
+ * non-global, its two hooks ran on every request (an async one building a closure per request).
  */
 export default fp(
   async (app) => {
     const headers = helmetHeaders(API_HELMET_OPTIONS);
-    await app.register(fastifyHelmet, { ...(API_HELMET_OPTIONS as FastifyHelmetOptions), global: false });
     app.addHook('onRequest', (request, reply, done) => {
       const routeConfig = request.routeOptions.config as { helmet?: unknown } | undefined;
       if (routeConfig?.helmet === undefined) void reply.headers(headers);

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { HttpError } from '../../lib/http-error';
 import { BOARD_BASE_PATH, BOARD_COOKIE, BOARD_LOGIN_PATH, boardCookieOptions } from '../../plugins/external/bull-board';
+import boardCookie from '../../plugins/external/cookie';
 import { errorResponses } from '../../schemas/error';
 import { issueBoardToken, issueRefreshToken, revokeFamily, verifyBoardToken } from '../../services/auth/index';
 import { renderBoardLoginPage } from './login-page';
@@ -35,6 +36,7 @@ const boardLogin: FastifyPluginAsyncTypebox = async (app) => {
   const perIpLimit = app.authPerIpLimit;
   const cookieOptions = boardCookieOptions(config.NODE_ENV);
   await app.register(formbody, { bodyLimit: 4096 });
+  await app.register(boardCookie);
 
   const boardSessionOf = (cookie: string | undefined, log: FastifyBaseLogger): string | undefined => {
     if (!cookie) return undefined;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HttpError } from '../../../lib/http-error';
 import { BOARD_BASE_PATH, BOARD_COOKIE, boardCookieOptions } from '../../../plugins/external/bull-board';
+import boardCookie from '../../../plugins/external/cookie';
 import { BoardSessionCleared, BoardSessionCreated } from '../../../schemas/board-session';
 import { errorResponses } from '../../../schemas/error';
 import { BOARD_SESSION_TTL_SECONDS, findUserById, issueBoardToken } from '../../../services/auth/index';
@@ -17,6 +18,7 @@ const boardSession: FastifyPluginAsyncTypebox = async (app) => {
   const { NODE_ENV, JWT_AUDIENCE } = app.deps.config;
   const { users } = app.deps.database.collections;
   const cookieOptions = boardCookieOptions(NODE_ENV);
+  await app.register(boardCookie);
 
   app.post(
     '/',
