@@ -1,7 +1,8 @@
 import { loadConfig } from '@simple-shop/config';
 import { startStripeSimulator, type StripeSimulator } from '@simple-shop/stripe-simulator';
 import { testEnv } from '@simple-shop/testing';
-import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
 import { createWorkerDependencies, type WorkerDependencies } from '../deps';
 import type { FulfilmentContext } from '../fulfilment/context';
 import { workerMetricSources } from '../metric-sources';
@@ -21,4 +22,26 @@ export async function startReconcileHarness(webhookSecret: string): Promise<{
   const logger = pino({ level: 'silent' });
   const deps = await createWorkerDependencies(config, logger);
   return { sim, deps, ctx: { deps, metrics: createWorkerMetrics(workerMetricSources(deps)), log: logger } };
+}
+
+export interface CapturedLogs {
+  logger: Logger;
+  /** Every line logged so far, parsed (pino's numeric levels: 30 info, 40 warn, 50 error). */
+  lines(): Record<string, unknown>[];
+}
+
+/** A logger that keeps what it writes, so a test can assert the lines operators are alerted by. */
+export function captureLogs(): CapturedLogs {
+  const written: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      written.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const logger = pino({ level: 'info' }, sink);
+  return {
+    logger,
+    lines: () => written.flatMap((text) => text.split('\n').filter(Boolean)).map((line) => JSON.parse(line)),
+  };
 }
