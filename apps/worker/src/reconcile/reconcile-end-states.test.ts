@@ -50,6 +50,7 @@ beforeEach(async () => {
   }
   await deps.queues.stripeEvents.queue.obliterate({ force: true });
   await deps.queues.emails.queue.obliterate({ force: true });
+  base.metrics.sweepItems.reset();
   logs = captureLogs();
   ctx = { ...base, log: logs.logger };
 });
@@ -104,6 +105,12 @@ async function orderWithSession(p: ProductDoc, quantity: number): Promise<{ orde
 const levels = async (p: ProductDoc) => {
   const doc = await db().products.findOne({ _id: p._id });
   return { stock: doc!.stock, reserved: doc!.reserved ?? 0, holds: doc!.holds ?? {}, applied: doc!.applied ?? {} };
+};
+
+/** reconcile_items_total of one sweep since the test began, by result. */
+const sweepMetric = async (sweep: string) => {
+  const values = (await base.metrics.registry.getSingleMetric('reconcile_items_total')!.get()).values;
+  return Object.fromEntries(values.filter((v) => v.labels.sweep === sweep).map((v) => [v.labels.result, v.value]));
 };
 
 /** Job ids in a queue's waiting list, oldest first. */
@@ -410,6 +417,7 @@ describe('reconciliation end states', () => {
       ['GET', `/v1/checkout/sessions/${paidLater.sessionId}`],
     ]);
     expect(await waitingIds(deps.queues.stripeEvents.queue)).toEqual([sessionJobId(paidLater.sessionId)]);
+    expect(await sweepMetric('orders-unconfirmed')).toEqual({ changed: 1, unchanged: 1 });
     const job = await deps.queues.stripeEvents.queue.getJob(sessionJobId(paidLater.sessionId));
     expect([job?.name, job?.data]).toEqual(['complete-session', { kind: 'session', sessionId: paidLater.sessionId }]);
   });

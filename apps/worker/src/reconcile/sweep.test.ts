@@ -97,10 +97,17 @@ describe('runSweep', () => {
   it('sorts by the sort field, not by insertion: a later-inserted item with a lower value comes first', async () => {
     await seed([3, 2, 1]);
     const { handled, spec } = recording('sorted', { pageSize: 2, maxItems: 2 });
+    const pages: number[] = [];
+    spec.loadPage = async (page) => {
+      pages.push(page.length);
+      return undefined;
+    };
     await runSweep(ctx, spec);
     expect(handled).toEqual(['item 2', 'item 1']);
     expect((await runSweep(ctx, spec)).wrapped).toBe(true);
     expect(handled).toEqual(['item 2', 'item 1', 'item 0']);
+    // A short page is the end: no further (empty) page is read.
+    expect(pages).toEqual([2, 1]);
   });
 
   it('a sweep by _id alone resumes after the last _id it handled', async () => {
@@ -119,7 +126,10 @@ describe('runSweep', () => {
     const { handled, spec } = recording('exact', { pageSize: 2, maxItems: 10 });
     expect(await runSweep(ctx, spec)).toEqual({ seen: 4, changed: 4, failed: 0, wrapped: true });
     expect(handled).toEqual(['item 0', 'item 1', 'item 2', 'item 3']);
-    expect(await cursorOf('exact')).not.toHaveProperty('after');
+    // The first run of this sweep wrapped: its resume point is written all the same, without `after`.
+    const cursor = await cursorOf('exact');
+    expect(cursor).not.toHaveProperty('after');
+    expect(cursor?.updatedAt).toBeInstanceOf(Date);
   });
 
   it('exactly maxItems matching items: the run stops with a resume point, the next finds nothing and wraps', async () => {
