@@ -335,7 +335,7 @@ describe('reconciliation end states', () => {
     expect((await emails.queue.getJob(emailJobId('mail:a-old')))?.data).toEqual({ outboxId: 'mail:a-old' });
   });
 
-  it('overdue orders: sessions closed on Stripe in order of expiry, holds released, pages invalidated; a paid one goes to completion, an undecided one waits', async () => {
+  it('overdue orders: sessions closed on Stripe in order of expiry, holds released, pages invalidated; a paid one goes to completion, undecided ones wait uncounted', async () => {
     const now = new Date();
     const p = await product(10);
     const q = await product(10);
@@ -344,12 +344,16 @@ describe('reconciliation end states', () => {
     const paid = await orderWithSession(q, 3);
     const notDue = await orderWithSession(q, 1);
     const processing = await orderWithSession(q, 2);
+    const processingToo = await orderWithSession(q, 1);
     await sim.pay(paid.sessionId);
-    await sim.pay(processing.sessionId, { async: true }); // a bank debit Stripe has not decided yet
+    // Bank debits Stripe has not decided yet: neither expired nor counted.
+    await sim.pay(processing.sessionId, { async: true });
+    await sim.pay(processingToo.sessionId, { async: true });
     await db().orders.updateOne({ _id: later.order._id }, { $set: { expiresAt: before(now, 1000) } });
     await db().orders.updateOne({ _id: sooner.order._id }, { $set: { expiresAt: before(now, 120_000) } });
     await db().orders.updateOne({ _id: paid.order._id }, { $set: { expiresAt: before(now, 60_000) } });
     await db().orders.updateOne({ _id: processing.order._id }, { $set: { expiresAt: before(now, 30_000) } });
+    await db().orders.updateOne({ _id: processingToo.order._id }, { $set: { expiresAt: before(now, 20_000) } });
     await cachePages(p, q);
     const callsBefore = sim.requests().length;
 
@@ -366,13 +370,16 @@ describe('reconciliation end states', () => {
       `/v1/checkout/sessions/${paid.sessionId}`, // not open any more: read to see that it was paid
       `/v1/checkout/sessions/${processing.sessionId}/expire`,
       `/v1/checkout/sessions/${processing.sessionId}`,
+      `/v1/checkout/sessions/${processingToo.sessionId}/expire`,
+      `/v1/checkout/sessions/${processingToo.sessionId}`,
       `/v1/checkout/sessions/${later.sessionId}/expire`,
     ]);
     const statuses = async (...os: { order: OrderDoc }[]) =>
       Promise.all(os.map(async (o) => (await db().orders.findOne({ _id: o.order._id }))?.status));
-    expect(await statuses(later, sooner, paid, notDue, processing)).toEqual([
+    expect(await statuses(later, sooner, paid, notDue, processing, processingToo)).toEqual([
       'expired',
       'expired',
+      'pending_payment',
       'pending_payment',
       'pending_payment',
       'pending_payment',
@@ -382,7 +389,7 @@ describe('reconciliation end states', () => {
       [sessionJobId(paid.sessionId), 'complete-session', { kind: 'session', sessionId: paid.sessionId }],
     ]);
     expect(await levels(p)).toMatchObject({ stock: 10, reserved: 0, holds: {} });
-    expect(await levels(q)).toMatchObject({ stock: 4, reserved: 6 });
+    expect(await levels(q)).toMatchObject({ stock: 3, reserved: 7 });
     expect(await cached(p, q)).toEqual([false, true]);
   });
 
@@ -570,23 +577,30 @@ describe('reconciliation end states', () => {
       );
       return { p, id };
     };
-    const inFlight = await markerOn(orderAt(60_000), 1); // on the in-flight boundary
+    // On the in-flight boundary, its order already written: the request is still writing the record.
+    const inFlightOrder = orderAt(60_000);
+    const inFlight = await markerOn(inFlightOrder, 1);
     const youngOrphan = await markerOn(orderAt(10 * 60_000), 2); // on the orphan-grace boundary
     const oldOrphan = await markerOn(orderAt(10 * 60_000 + 1000), 3);
     const adoptedOrder = orderAt(61_000);
     const adopted = await markerOn(adoptedOrder, 4);
-    await db().orders.insertOne({
-      _id: adoptedOrder,
-      userId: new ObjectId(),
-      status: 'pending_payment',
-      items: [{ productId: adopted.p._id, name: 'x', quantity: 4, unitPrice: 1200 }],
-      total: 4800,
-      currency: 'usd',
-      expiresAt: new Date(now.getTime() + 3600_000),
-      history: [],
-      createdAt: before(now, 61_000),
-      updatedAt: now,
-    } as OrderDoc);
+    const pendingOrder = (_id: ObjectId, p: ProductDoc, quantity: number) =>
+      ({
+        _id,
+        userId: new ObjectId(),
+        status: 'pending_payment',
+        items: [{ productId: p._id, name: 'x', quantity, unitPrice: 1200 }],
+        total: 1200 * quantity,
+        currency: 'usd',
+        expiresAt: new Date(now.getTime() + 3600_000),
+        history: [],
+        createdAt: _id.getTimestamp(),
+        updatedAt: now,
+      }) as OrderDoc;
+    await db().orders.insertMany([
+      pendingOrder(adoptedOrder, adopted.p, 4),
+      pendingOrder(inFlightOrder, inFlight.p, 1),
+    ]);
     const recordedOrder = orderAt(3600_000);
     const recorded = await markerOn(recordedOrder, 5);
     await db().reservations.insertOne({
