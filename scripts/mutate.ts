@@ -34,7 +34,13 @@ export const MODULE_PATHS: Record<(typeof MODULES)[number], readonly string[]> =
   orders: ['packages/orders/', 'packages/order-outcomes/src/fulfil.test.ts'],
   payments: ['packages/payments/'],
   'order-outcomes': ['packages/order-outcomes/'],
-  fulfilment: ['apps/worker/src/fulfilment/', 'apps/worker/src/jobs/stripe-event-fields.test.ts'],
+  fulfilment: [
+    'apps/worker/src/fulfilment/',
+    'apps/worker/src/jobs/stripe-event-fields.test.ts',
+    'apps/worker/src/jobs/money-paths.test.ts',
+    // handle-event.test.ts runs on the reconciliation tests' in-process harness.
+    'apps/worker/src/reconcile/reconcile.test-support.ts',
+  ],
   reconcile: ['apps/worker/src/reconcile/'],
   idempotency: ['apps/api/src/services/idempotency'],
   'refresh-tokens': ['apps/api/src/services/auth/refresh-', 'apps/api/src/routes/api/auth/refresh.test.ts'],
