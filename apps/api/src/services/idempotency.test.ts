@@ -5,7 +5,7 @@
  */
 import { ObjectId, type Collections } from '@simple-shop/db';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HttpError } from '../lib/http-error';
 import { insertProducts, productDoc } from '../products.test-support';
 import { bearer, buildTestApp } from '../app.test-support';
@@ -189,5 +189,95 @@ describe('POST /api/orders after a crash that left its Idempotency-Key claimed',
     expect(replayed.json().id).toBe(retried.json().id);
     expect(replayed.headers['idempotent-replayed']).toBe('true');
     expect(await collections.orders.countDocuments({ userId: new ObjectId(userId) })).toBe(1);
+  });
+});
+
+describe('Idempotency-Key lease edges', () => {
+  /** A clock stopped at `at` that counts how often the claim loop looked at the key. */
+  const stoppedClock = (at: Date) => {
+    const clock = { looks: 0, now: () => ((clock.looks += 1), at) };
+    return clock;
+  };
+
+  it('a claim written before leases existed still blocks a retry within its lease from creation (409)', async () => {
+    const scope = scopeFor();
+    const id = `${scope.route}:${scope.userId}:${scope.key}`;
+    const createdAt = new Date(Date.now() - LEASE_MS / 2);
+    const legacy = {
+      _id: id,
+      requestHash: requestHashOf(scope.body),
+      status: 'in_progress' as const,
+      createdAt,
+      expiresAt: new Date(createdAt.getTime() + 24 * 3600 * 1000),
+    };
+    await collections.idempotencyKeys.insertOne(legacy);
+    let runs = 0;
+    const clock = stoppedClock(new Date());
+    const retry = withIdempotency(collections, scope, () => Promise.resolve(answer(`run-${(runs += 1)}`)), {
+      leaseMs: LEASE_MS,
+      waitMs: 0,
+      now: clock.now,
+    });
+    await expect(retry).rejects.toMatchObject({
+      statusCode: 409,
+      code: 'IDEMPOTENCY_IN_PROGRESS',
+      message: 'A request with this Idempotency-Key is still in progress',
+    });
+    expect(runs).toBe(0);
+    // No wait was granted: one look, then the answer.
+    expect(clock.looks).toBe(1);
+    expect(await collections.idempotencyKeys.findOne({ _id: id })).toEqual(legacy);
+  });
+
+  it('a lease ending exactly now is over: the retry takes the claim', async () => {
+    const scope = scopeFor();
+    const { id } = await crashAfterClaim(scope);
+    const leaseEnd = (await collections.idempotencyKeys.findOne({ _id: id }))!.leaseExpiresAt!;
+    const clock = stoppedClock(leaseEnd);
+    const result = await withIdempotency(collections, scope, () => Promise.resolve(answer('on-the-dot')), {
+      leaseMs: LEASE_MS,
+      waitMs: 0,
+      now: clock.now,
+    });
+    expect(result).toEqual({ ...answer('on-the-dot'), replayed: false });
+    expect(clock.looks).toBe(1);
+  });
+
+  it('another body under the key is refused with a message that says so', async () => {
+    const scope = scopeFor({ sku: 'a' });
+    await withIdempotency(collections, scope, () => Promise.resolve(answer('first')), { leaseMs: LEASE_MS });
+    await expect(
+      withIdempotency(collections, { ...scope, body: { sku: 'b' } }, () => Promise.resolve(answer('x')), {
+        leaseMs: LEASE_MS,
+      }),
+    ).rejects.toMatchObject({
+      statusCode: 422,
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      message: 'This Idempotency-Key was used with a different request body',
+    });
+  });
+
+  it('a duplicate of a running request pauses 25 ms after each look while it waits, not a busy loop', async () => {
+    const scope = scopeFor();
+    await crashAfterClaim(scope);
+    const clock = stoppedClock(new Date());
+    // The pauses are counted as the timers they schedule (the timers still run).
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    let pauses: number;
+    try {
+      await expect(
+        withIdempotency(collections, scope, () => Promise.resolve(answer('x')), {
+          leaseMs: LEASE_MS,
+          waitMs: 200,
+          now: clock.now,
+        }),
+      ).rejects.toMatchObject({ statusCode: 409, code: 'IDEMPOTENCY_IN_PROGRESS' });
+      pauses = timers.mock.calls.filter(([, ms]) => ms === 25).length;
+    } finally {
+      timers.mockRestore();
+    }
+    // At least the first look and the one after its pause; every look but the last is followed by one.
+    expect(clock.looks).toBeGreaterThanOrEqual(2);
+    expect(pauses).toBe(clock.looks - 1);
   });
 });
