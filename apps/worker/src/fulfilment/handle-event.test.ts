@@ -12,12 +12,11 @@ import { createAppQueues, emailJobId } from '@simple-shop/queue';
 import type { StripeSimulator } from '@simple-shop/stripe-simulator';
 import { productDoc, testDeps } from '@simple-shop/testing';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerDependencies } from '../deps';
 import { workerMetricSources } from '../metric-sources';
 import { createWorkerMetrics, type WorkerMetrics } from '../metrics';
-import { startReconcileHarness } from '../reconcile/reconcile.test-support';
+import { captureLogs, startReconcileHarness } from '../reconcile/reconcile.test-support';
 import type { FulfilmentContext } from './context';
 import { handleStripeEvent } from './handle-event';
 
@@ -44,8 +43,7 @@ const cacheKeys = () => catalogKeys(deps.config.REDIS_KEY_PREFIX);
 
 /** A context with its own counters and a logger whose lines the test reads. */
 function context(overrides: Partial<WorkerDependencies> = {}, correlationId?: string) {
-  const lines: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const { logger: log, lines } = captureLogs();
   const metrics = createWorkerMetrics(workerMetricSources(deps));
   const ctx: FulfilmentContext = {
     deps: { ...deps, logger: log, ...overrides },
@@ -53,7 +51,10 @@ function context(overrides: Partial<WorkerDependencies> = {}, correlationId?: st
     log,
     ...(correlationId ? { correlationId } : {}),
   };
-  const warnings = () => lines.filter((l) => l.level === 40).map((l) => l.msg);
+  const warnings = () =>
+    lines()
+      .filter((l) => l.level === 40)
+      .map((l) => l.msg);
   return { ctx, metrics, lines, warnings };
 }
 
@@ -370,8 +371,10 @@ describe('follow-up while Redis is unavailable: the outcome stands, a warning sa
     const outboxId = `payment_failed:${order._id.toHexString()}`;
     expect((await db().emailOutbox.findOne({ _id: outboxId }))?.status).toBe('pending');
     expect(await emailJob(outboxId)).toBeNull();
-    expect(lines.filter((l) => l.level === 40).map((l) => [l.msg, l.outboxId])).toEqual([
-      ['email recorded but not queued; reconciliation will queue it', outboxId],
-    ]);
+    expect(
+      lines()
+        .filter((l) => l.level === 40)
+        .map((l) => [l.msg, l.outboxId]),
+    ).toEqual([['email recorded but not queued; reconciliation will queue it', outboxId]]);
   });
 });
