@@ -74,6 +74,19 @@ export async function openOrder(
     }),
   );
   await h.database.collections.orders.updateOne({ _id: order._id }, { $set: { checkoutSessionId: session.id } });
+  // What the API records when it opens the session.
+  await h.database.collections.payments.insertOne({
+    _id: new ObjectId(),
+    orderId: order._id,
+    userId,
+    provider: 'stripe',
+    sessionId: session.id,
+    status: 'open',
+    amount: order.total,
+    currency: order.currency,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+  });
   return { productId: product._id, userId, order: { ...order, checkoutSessionId: session.id }, sessionId: session.id };
 }
 
