@@ -31,6 +31,8 @@ describe('orderIdOf', () => {
       const call = () => orderIdOf({ id: 'cs_bad', metadata: {}, client_reference_id: ref });
       expect(call, String(ref)).toThrow(PermanentOutcomeError);
       expect(call).toThrow('session cs_bad carries no order reference');
+      // The name is what the worker's logs and dead-letter records show.
+      expect(call).toThrow(expect.objectContaining({ name: 'PermanentOutcomeError' }));
     }
   });
 });

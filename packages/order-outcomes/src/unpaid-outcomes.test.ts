@@ -117,7 +117,11 @@ describe('cancelOrder', () => {
   it('an unpaid order whose delayed payment is processing is refused with PAYMENT_IN_PROGRESS', async () => {
     const { order, productId, sessionId } = await openOrder(h, 3, 1);
     await h.sim.pay(sessionId, { async: true });
-    await expect(cancelOrder(h.deps, order)).rejects.toMatchObject({ code: 'PAYMENT_IN_PROGRESS' });
+    await expect(cancelOrder(h.deps, order)).rejects.toMatchObject({
+      name: 'OutcomeConflictError',
+      code: 'PAYMENT_IN_PROGRESS',
+      message: 'This order has just been paid; cancel it again to refund it',
+    });
     expect((await readOrder(h, order._id)).status).toBe('pending_payment');
     expect(await levels(h, productId)).toEqual({ available: 2, reserved: 1 });
   });
