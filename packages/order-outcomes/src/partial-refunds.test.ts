@@ -7,7 +7,7 @@
 import { refundIdempotencyKey } from '@simple-shop/payments';
 import { describe, expect, it } from 'vitest';
 import { levels, openOrder, paidOrder, readOrder, refundsOf, startOutcomeHarness } from './outcomes.test-support';
-import { recordStripeRefund, refundOrder, RefundTooLargeError, restockAdjustmentId } from './refund';
+import { commitRefund, recordStripeRefund, refundOrder, RefundTooLargeError, restockAdjustmentId } from './refund';
 
 const h = startOutcomeHarness('partial-refunds');
 const payment = (paymentIntentId: string) => h.database.collections.payments.findOne({ paymentIntentId });
@@ -212,7 +212,56 @@ describe('charge.refunded for a charge not fully refunded', () => {
     await h.database.collections.orders.deleteOne({ _id: order._id });
     const charge = { id: 'ch_z', refunded: false, payment_intent: paymentIntentId, metadata: {} };
     expect((await recordStripeRefund(h.deps, charge)).outcome).toBe('unchanged');
+    expect((await recordStripeRefund(h.deps, { ...charge, refunded: true })).outcome).toBe('unchanged');
+    expect(await h.database.collections.emailOutbox.countDocuments({ subjectId: order._id.toHexString() })).toBe(1);
     expect(await h.database.collections.orders.findOne({ _id: order._id })).toBeNull();
     expect(await payment(paymentIntentId)).toMatchObject({ status: 'succeeded' });
+  });
+});
+
+describe('refusals and limits of a refund', () => {
+  it('commitRefund of an order not in the allowed statuses records nothing, full or partial', async () => {
+    const { order, paymentIntentId } = await paidOrder(h, 5, 1);
+    await h.database.collections.orders.updateOne({ _id: order._id }, { $set: { status: 'needs_review' } });
+    const before = await readOrder(h, order._id);
+    const paymentBefore = await payment(paymentIntentId);
+    const commit = { reason: 'x', restock: true, from: ['paid'] as const, paymentIntentId, by: 'admin:1' };
+    expect(await commitRefund(h.deps, order._id, { ...commit, refundId: 're_full' })).toMatchObject({
+      outcome: 'unchanged',
+      outboxIds: [],
+      stockChanged: [],
+    });
+    expect(await commitRefund(h.deps, order._id, { ...commit, refundId: 're_part', amount: 100 })).toMatchObject({
+      outcome: 'unchanged',
+    });
+    expect(await readOrder(h, order._id)).toEqual(before);
+    expect(await payment(paymentIntentId)).toEqual(paymentBefore);
+    expect(await h.database.collections.inventoryAdjustments.countDocuments({ orderId: order._id })).toBe(0);
+    expect(await h.database.collections.emailOutbox.countDocuments({ kind: 'order_refunded', subjectId: order._id.toHexString() })).toBe(0);
+  });
+
+  it('what the Stripe refund carries is cut to Stripe’s 500 characters; the order keeps the whole reason', async () => {
+    const { order, paymentIntentId } = await paidOrder(h, 5, 1);
+    const reason = 'r'.repeat(600);
+    const by = `admin:${'b'.repeat(600)}`;
+    await refundOrder(h.deps, order, { reason, restock: false, from: ['paid'], by });
+    const [refund] = refundsOf(h, paymentIntentId);
+    expect([refund?.metadata?.reason, refund?.metadata?.by]).toEqual([reason.slice(0, 500), by.slice(0, 500)]);
+    expect((await readOrder(h, order._id)).refunds?.map((r) => [r.reason, r.by])).toEqual([[reason, by]]);
+  });
+
+  it('a full refund in the Dashboard is recorded, and restocked, even when the shop cannot list refunds (payments off)', async () => {
+    const { order, productId, paymentIntentId } = await paidOrder(h, 5, 2);
+    await h.stripe.refunds.create({ payment_intent: paymentIntentId });
+    const charge = { id: 'ch_full', refunded: true, payment_intent: paymentIntentId, metadata: {} };
+    const recorded = await recordStripeRefund({ ...h.deps, stripe: null }, charge);
+    expect(recorded).toMatchObject({ outcome: 'refunded', stockChanged: [productId] });
+    const doc = await readOrder(h, order._id);
+    expect([doc.status, doc.refundIds, doc.refunds?.map((r) => [r.amount, r.by, r.reason])]).toEqual([
+      'refunded',
+      ['ch_full'],
+      [[3000, 'stripe', 'refunded in Stripe']],
+    ]);
+    expect(await levels(h, productId)).toEqual({ available: 5, reserved: 0 });
   });
 });
