@@ -18,17 +18,20 @@ export interface OutcomeHarness {
   database: Database;
   stripe: Stripe;
   deps: OutcomeDeps;
+  /** Every line the outcomes logged, parsed (alerts and operators read these). */
+  logs: Record<string, unknown>[];
 }
 
 /** Registers beforeAll/afterAll hooks; the returned object is filled in by the time tests run. */
 export function startOutcomeHarness(name: string): OutcomeHarness {
-  const h = {} as OutcomeHarness;
+  const h = { logs: [] } as unknown as OutcomeHarness;
   beforeAll(async () => {
     h.sim = await startStripeSimulator({ apiKeys: ['sk_test_simulator'], webhookSecret: `whsec_${name}` });
     const env = testEnv();
     h.database = await connectDatabase({ uri: env.MONGODB_URI, dbName: env.MONGODB_DB, appName: name });
     h.stripe = createStripeClient({ STRIPE_SECRET_KEY: 'sk_test_simulator', STRIPE_API_BASE: h.sim.url })!;
-    h.deps = { database: h.database, stripe: h.stripe, log: pino({ level: 'silent' }) };
+    const log = pino({ level: 'info', base: null, timestamp: false }, { write: (line: string) => h.logs.push(JSON.parse(line)) });
+    h.deps = { database: h.database, stripe: h.stripe, log };
   });
   afterAll(async () => {
     await h.database?.close();
@@ -116,3 +119,7 @@ export const readOrder = async (h: OutcomeHarness, id: ObjectId) =>
 /** The refunds the simulator made for an order's payment intent. */
 export const refundsOf = (h: OutcomeHarness, paymentIntentId: string) =>
   h.sim.refunds().filter((r) => r.payment_intent === paymentIntentId);
+
+/** The log lines with message `msg` that name `orderId`. */
+export const logsOf = (h: OutcomeHarness, msg: string, orderId: ObjectId) =>
+  h.logs.filter((l) => l.msg === msg && l.orderId === orderId.toHexString());

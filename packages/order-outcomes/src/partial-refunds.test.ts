@@ -6,7 +6,7 @@
  */
 import { refundIdempotencyKey } from '@simple-shop/payments';
 import { describe, expect, it } from 'vitest';
-import { levels, openOrder, paidOrder, readOrder, refundsOf, startOutcomeHarness } from './outcomes.test-support';
+import { levels, logsOf, openOrder, paidOrder, readOrder, refundsOf, startOutcomeHarness } from './outcomes.test-support';
 import { commitRefund, recordStripeRefund, refundOrder, RefundTooLargeError, restockAdjustmentId } from './refund';
 
 const h = startOutcomeHarness('partial-refunds');
@@ -91,6 +91,12 @@ describe('refundOrder: part, then the rest', () => {
       refundId: secondRefund.id,
     });
     expect(await levels(h, productId)).toEqual({ available: 5, reserved: 0 });
+    expect(logsOf(h, 'order partially refunded', order._id)).toEqual([
+      { level: 30, orderId, refundId: firstRefund!.id, amount: 900, restock: true, msg: 'order partially refunded' },
+    ]);
+    expect(logsOf(h, 'order refunded', order._id)).toEqual([
+      { level: 30, orderId, refundId: secondRefund.id, amount: 2100, restock: true, msg: 'order refunded' },
+    ]);
     // The remainder after a partial refund is its own Stripe refund (its own key), not the order's full-refund key.
     const keys = h.sim
       .requests()

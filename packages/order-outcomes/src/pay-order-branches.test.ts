@@ -8,7 +8,7 @@ import { endUnpaidOrder, changeStock } from '@simple-shop/orders';
 import type { Stripe } from '@simple-shop/payments';
 import { describe, expect, it } from 'vitest';
 import { PermanentOutcomeError } from './deps';
-import { levels, openOrder, readOrder, startOutcomeHarness } from './outcomes.test-support';
+import { levels, logsOf, openOrder, readOrder, startOutcomeHarness } from './outcomes.test-support';
 import { orderIdOf, payOrder } from './pay-order';
 
 const h = startOutcomeHarness('pay-order-branches');
@@ -92,6 +92,25 @@ describe('payOrder', () => {
     const doc = await readOrder(h, order._id);
     expect(doc.status).toBe('needs_review');
     expect(doc.statusReason).toBe('amount mismatch: paid 1500 eur, order 1500 usd');
+    // The alert operators are paged on (docs/runbooks): once, with both amounts.
+    expect(
+      logsOf(h, 'ALERT: paid amount does not match the order; order moved to needs_review, stock untouched', order._id),
+    ).toEqual([
+      {
+        level: 50,
+        orderId: order._id.toHexString(),
+        sessionId,
+        alert: 'payment_amount_mismatch',
+        paid: 1500,
+        paidCurrency: 'eur',
+        expected: 1500,
+        expectedCurrency: 'usd',
+        msg: 'ALERT: paid amount does not match the order; order moved to needs_review, stock untouched',
+      },
+    ]);
+    // Delivered again: the order is under review now, no second alert.
+    expect((await payOrder(h.deps, { ...session, currency: 'eur' })).outcome).toBe('not_payable');
+    expect(h.logs.filter((l) => l.alert === 'payment_amount_mismatch' && l.orderId === order._id.toHexString())).toHaveLength(1);
     expect(await levels(h, productId)).toEqual({ available: 4, reserved: 1 });
     expect((await h.database.collections.payments.findOne({ sessionId }))?.status).toBe('open');
   });
@@ -109,6 +128,9 @@ describe('payOrder', () => {
     const doc = await readOrder(h, order._id);
     expect(doc.shippingAddress).toEqual({ name: 'Ada L', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' });
     expect(doc.paidAt).toBeInstanceOf(Date);
+    expect(logsOf(h, 'order paid', order._id)).toEqual([
+      { level: 30, orderId: order._id.toHexString(), sessionId, total: 1500, currency: 'usd', msg: 'order paid' },
+    ]);
     expect(doc.timeline?.at(-1)).toMatchObject({ from: 'pending_payment', to: 'paid', by: 'stripe' });
     expect((await h.database.collections.payments.findOne({ sessionId }))?.paymentIntentId).toBe(session.payment_intent);
 
@@ -178,5 +200,13 @@ describe('payOrder', () => {
     const doc = await readOrder(h, order._id);
     expect([doc.status, doc.refunds?.map((r) => r.by)]).toEqual(['refunded', ['system:out-of-stock']]);
     expect(doc.statusReason).toBe('paid after the reservation lapsed and 1 item(s) sold out');
+    expect(logsOf(h, 'paid order refunded: out of stock', order._id)).toEqual([
+      {
+        level: 40,
+        orderId: order._id.toHexString(),
+        missing: [productId.toHexString()],
+        msg: 'paid order refunded: out of stock',
+      },
+    ]);
   });
 });

@@ -9,7 +9,7 @@ import { endUnpaidOrder } from '@simple-shop/orders';
 import { describe, expect, it } from 'vitest';
 import { closeSessionOrFindPaid } from './checkout-session';
 import { cancelOrder, expireOrder, expireOverdueOrder, failPayment } from './end-unpaid';
-import { levels, openOrder, paidOrder, readOrder, refundsOf, startOutcomeHarness } from './outcomes.test-support';
+import { levels, logsOf, openOrder, paidOrder, readOrder, refundsOf, startOutcomeHarness } from './outcomes.test-support';
 
 const h = startOutcomeHarness('unpaid-outcomes');
 const sessionStatus = (id: string) => h.sim.sessions().find((s) => s.id === id)?.status;
@@ -48,6 +48,9 @@ describe('expireOrder and expireOverdueOrder', () => {
     expect(sessionStatus(sessionId)).toBe('expired');
     expect(await paymentStatus(sessionId)).toBe('expired');
     expect(await levels(h, productId)).toEqual({ available: 4, reserved: 0 });
+    expect(logsOf(h, 'unpaid order expired; stock released', order._id)).toEqual([
+      { level: 30, orderId: order._id.toHexString(), released: 1, msg: 'unpaid order expired; stock released' },
+    ]);
   });
 
   it('an overdue order paid on Stripe is left for the completion path (paid_elsewhere), its units still held', async () => {
@@ -102,6 +105,15 @@ describe('failPayment', () => {
       subject: 'Payment failed',
       data: { reason: 'insufficient funds', total: 3000 },
     });
+    expect(logsOf(h, 'payment failed; stock released', order._id)).toEqual([
+      {
+        level: 30,
+        orderId: order._id.toHexString(),
+        reason: 'insufficient funds',
+        released: 1,
+        msg: 'payment failed; stock released',
+      },
+    ]);
 
     const orphan = await openOrder(h, 4, 2, { customer: false });
     expect(await failPayment(h.deps, orphan.order._id, 'declined')).toMatchObject({
