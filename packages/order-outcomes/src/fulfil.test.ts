@@ -161,3 +161,20 @@ describe('delivery and returns', () => {
     expect((await read(unshipped.id)).fulfilmentStatus).toBe('unfulfilled');
   });
 });
+
+describe('what fulfilment logs', () => {
+  it('one line per move, naming the order (and the carrier when shipped)', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: 'info', base: null, timestamp: false }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const { id } = await order('paid');
+    await shipOrder({ ...deps, log }, id, shipment, 'admin:1');
+    await completeFulfilment({ ...deps, log }, id, 'delivered', 'carrier');
+    await completeFulfilment({ ...deps, log }, id, 'returned', 'admin:1');
+    const orderId = id.toHexString();
+    expect(lines).toEqual([
+      { level: 30, orderId, carrier: 'DHL', msg: 'order shipped' },
+      { level: 30, orderId, fulfilment: 'delivered', msg: 'order delivered' },
+      { level: 30, orderId, fulfilment: 'returned', msg: 'order returned' },
+    ]);
+  });
+});
