@@ -45,6 +45,7 @@ describe('expireOrder and expireOverdueOrder', () => {
     const outcome = await expireOverdueOrder(h.deps, order);
     expect(outcome).toMatchObject({ outcome: 'expired', outboxIds: [], stockChanged: [productId] });
     expect(outcome.order?.status).toBe('expired');
+    expect((await readOrder(h, order._id)).statusReason).toBe('checkout session expired');
     expect(sessionStatus(sessionId)).toBe('expired');
     expect(await paymentStatus(sessionId)).toBe('expired');
     expect(await levels(h, productId)).toEqual({ available: 4, reserved: 0 });
@@ -141,7 +142,12 @@ describe('cancelOrder', () => {
   it('an unpaid order without Stripe or without a session is cancelled without a Stripe call', async () => {
     const a = await openOrder(h, 3, 1);
     const calls = h.sim.requests().length;
-    expect(await cancelOrder({ ...h.deps, stripe: null }, a.order)).toMatchObject({ outcome: 'cancelled', stockChanged: [a.productId] });
+    expect(await cancelOrder({ ...h.deps, stripe: null }, a.order)).toMatchObject({
+      outcome: 'cancelled',
+      outboxIds: [],
+      stockChanged: [a.productId],
+    });
+    expect((await readOrder(h, a.order._id)).statusReason).toBe('cancelled by customer');
     const b = await openOrder(h, 3, 1);
     const { checkoutSessionId: _, ...withoutSession } = b.order;
     const callsBefore = h.sim.requests().length;
@@ -201,6 +207,11 @@ describe('cancelOrder', () => {
     const { order, productId, paymentIntentId } = await paidOrder(h, 3, 1);
     const { order: legacy } = await paidOrder(h, 3, 1);
     expect((await cancelOrder(h.deps, order)).outcome).toBe('refunded');
+    const refunded = await readOrder(h, order._id);
+    expect([refunded.statusReason, refunded.refunds?.map((r) => [r.by, r.reason])]).toEqual([
+      'cancelled by customer after payment',
+      [['customer', 'cancelled by customer after payment']],
+    ]);
     const again = await cancelOrder(h.deps, order);
     expect(again).toMatchObject({ outcome: 'unchanged', outboxIds: [] });
     expect(again.order?.status).toBe('refunded');
@@ -210,5 +221,14 @@ describe('cancelOrder', () => {
     // An order written before fulfilment existed counts as unfulfilled: it can be cancelled.
     const { fulfilmentStatus: _, ...unfulfilled } = legacy;
     expect((await cancelOrder(h.deps, unfulfilled)).outcome).toBe('refunded');
+  });
+
+  it('cancelling a paid order that is gone meanwhile is INVALID_STATE, not an empty success', async () => {
+    const { order } = await paidOrder(h, 3, 1);
+    await h.database.collections.orders.deleteOne({ _id: order._id });
+    await expect(cancelOrder(h.deps, order)).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+      message: 'An order that is paid cannot be cancelled',
+    });
   });
 });
