@@ -70,6 +70,39 @@ describe('payOrder', () => {
     }
   });
 
+  it('a payment after the order was cancelled, or after a failed attempt, is honoured: units re-reserved and sold', async () => {
+    for (const end of ['cancelled', 'payment_failed'] as const) {
+      const { order, productId, sessionId } = await openOrder(h, 5, 2);
+      await endUnpaidOrder(h.database, order._id, end, 'test');
+      expect(await levels(h, productId)).toEqual({ available: 5, reserved: 0 });
+      const paid = await payOrder(h.deps, await paidSessionOf(sessionId));
+      expect(paid, end).toMatchObject({ outcome: 'paid', stockChanged: [productId] });
+      const doc = await readOrder(h, order._id);
+      expect(doc.timeline?.at(-1)).toMatchObject({ from: end, to: 'paid' });
+      expect(await levels(h, productId)).toEqual({ available: 3, reserved: 0 });
+    }
+  });
+
+  it('records the payment when the shop had not written its open record yet', async () => {
+    const { order, userId, sessionId } = await openOrder(h, 5, 1);
+    await h.database.collections.payments.deleteMany({ sessionId });
+    const session = await paidSessionOf(sessionId);
+    expect((await payOrder(h.deps, session)).outcome).toBe('paid');
+    const payments = await h.database.collections.payments.find({ sessionId }).toArray();
+    expect(payments).toHaveLength(1);
+    expect(payments[0]).toMatchObject({
+      orderId: order._id,
+      userId,
+      provider: 'stripe',
+      sessionId,
+      paymentIntentId: session.payment_intent,
+      status: 'succeeded',
+      amount: 1500,
+      currency: 'usd',
+    });
+    expect(payments[0]!.createdAt).toBeInstanceOf(Date);
+  });
+
   it('the flat shipping rate counts: total + shipping is paid; without it the amount is a mismatch', async () => {
     const { order, sessionId } = await openOrder(h, 5, 1);
     await h.database.collections.orders.updateOne({ _id: order._id }, { $set: { shippingAmount: 500 } });
@@ -128,6 +161,7 @@ describe('payOrder', () => {
     const doc = await readOrder(h, order._id);
     expect(doc.shippingAddress).toEqual({ name: 'Ada L', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' });
     expect(doc.paidAt).toBeInstanceOf(Date);
+    expect(doc.statusReason).toBe('payment succeeded');
     expect(logsOf(h, 'order paid', order._id)).toEqual([
       { level: 30, orderId: order._id.toHexString(), sessionId, total: 1500, currency: 'usd', msg: 'order paid' },
     ]);
@@ -155,13 +189,16 @@ describe('payOrder', () => {
 
   it('an incomplete collected address is not stored', async () => {
     const complete = { line1: '1 Main St', city: 'Springfield', postal_code: '12345', country: 'US' };
-    for (const missing of ['line1', 'city', 'postal_code', 'country'] as const) {
+    const incomplete = [
+      ...(['line1', 'city', 'postal_code', 'country'] as const).map((missing) => ({ ...complete, [missing]: null })),
+      null,
+    ];
+    for (const address of incomplete) {
       const { order, sessionId } = await openOrder(h, 5, 1);
       const session = await paidSessionOf(sessionId);
-      const address = { ...complete, [missing]: null };
       await payOrder(h.deps, { ...session, collected_information: { shipping_details: { name: 'X', address } } as never });
       const doc = await readOrder(h, order._id);
-      expect([doc.status, doc.shippingAddress], missing).toEqual(['paid', undefined]);
+      expect([doc.status, doc.shippingAddress], JSON.stringify(address)).toEqual(['paid', undefined]);
     }
   });
 
