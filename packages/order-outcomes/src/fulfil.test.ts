@@ -178,3 +178,11 @@ describe('what fulfilment logs', () => {
     ]);
   });
 });
+
+describe('a missing order', () => {
+  it('is an OrderMissingError, by name too (the API maps it to 404, logs show the name)', async () => {
+    const error = await completeFulfilment(deps, new ObjectId(), 'delivered', 'carrier').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OrderMissingError);
+    expect(error).toMatchObject({ name: 'OrderMissingError' });
+  });
+});
