@@ -50,10 +50,21 @@ describe('refunds leave other orders alone', () => {
   it('charge.refunded, partial then full: only this charge’s refunds are recorded, on this order', async () => {
     const other = await bystander();
     const { order, productId, paymentIntentId } = await paidOrder(h, 5, 2);
-    const part = await h.stripe.refunds.create({ payment_intent: paymentIntentId, amount: 500 });
+    const part = await h.stripe.refunds.create({ payment_intent: paymentIntentId, amount: 300 });
+    // The shop's own partial refund without restock, whose request died before it was recorded.
+    const own = await h.stripe.refunds.create({
+      payment_intent: paymentIntentId,
+      amount: 200,
+      metadata: { orderId: order._id.toHexString(), reason: 'scratched', restock: 'false', by: 'admin:2' },
+    });
     const charge = { id: 'ch_target', refunded: false, payment_intent: paymentIntentId, metadata: {} };
     expect((await recordStripeRefund(h.deps, charge)).outcome).toBe('partially_refunded');
-    expect((await readOrder(h, order._id)).refundIds).toEqual([part.id]);
+    const afterPart = await readOrder(h, order._id);
+    expect(afterPart.refunds?.map((r) => [r.refundId, r.amount, r.by, r.reason])).toEqual([
+      [part.id, 300, 'stripe', 'refunded in Stripe'],
+      [own.id, 200, 'admin:2', 'scratched'],
+    ]);
+    expect(await levels(h, productId)).toEqual({ available: 3, reserved: 0 });
 
     // The rest refunded in the Dashboard: recorded as the remainder (3000 paid − 500 already refunded).
     await h.stripe.refunds.create({ payment_intent: paymentIntentId });
@@ -63,7 +74,8 @@ describe('refunds leave other orders alone', () => {
       'refunded',
       3000,
       [
-        [500, 'stripe'],
+        [300, 'stripe'],
+        [200, 'admin:2'],
         [2500, 'stripe'],
       ],
     ]);
@@ -85,6 +97,40 @@ describe('refunds leave other orders alone', () => {
       { sessionId, status: 'refunded', amount: 1500, amountRefunded: 1500 },
     ]);
     expect((await h.database.collections.payments.findOne({ sessionId: open.sessionId }))?.status).toBe('open');
+    await other.unchanged();
+  });
+});
+
+describe('charge.refunded for the shop’s own full refund, and for a charge without a payment intent', () => {
+  it('the shop’s own full refund with restock, not recorded yet, is recorded from its metadata and restocked', async () => {
+    const other = await bystander();
+    const { order, productId, paymentIntentId } = await paidOrder(h, 5, 2);
+    const orderId = order._id.toHexString();
+    const refund = await h.stripe.refunds.create({
+      payment_intent: paymentIntentId,
+      metadata: { orderId, reason: 'cancelled by customer after payment', restock: 'true', by: 'customer' },
+    });
+    const charge = { id: 'ch_own', refunded: true, payment_intent: paymentIntentId, metadata: {} };
+    expect((await recordStripeRefund(h.deps, charge)).outcome).toBe('refunded');
+    const doc = await readOrder(h, order._id);
+    expect([doc.refundIds, doc.refunds?.map((r) => [r.by, r.reason])]).toEqual([
+      [refund.id],
+      [['customer', 'cancelled by customer after payment']],
+    ]);
+    expect(await levels(h, productId)).toEqual({ available: 5, reserved: 0 });
+    await other.unchanged();
+  });
+
+  it('a charge without a payment intent changes nothing, with unpaid orders (payments without an intent) around', async () => {
+    const other = await bystander();
+    const unpaid = await openOrder(h, 5, 1);
+    const before = await h.database.collections.payments.findOne({ sessionId: unpaid.sessionId });
+    for (const refunded of [true, false]) {
+      const outcome = await recordStripeRefund(h.deps, { id: 'ch_none', refunded, payment_intent: null, metadata: {} });
+      expect(outcome).toMatchObject({ outcome: 'unchanged', order: null, outboxIds: [] });
+    }
+    expect(await h.database.collections.payments.findOne({ sessionId: unpaid.sessionId })).toEqual(before);
+    expect(await readOrder(h, unpaid.order._id)).toMatchObject({ status: 'pending_payment' });
     await other.unchanged();
   });
 });
