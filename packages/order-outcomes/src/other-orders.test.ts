@@ -135,6 +135,20 @@ describe('charge.refunded for the shop’s own full refund, and for a charge wit
   });
 });
 
+describe('charge.refunded for an order that is gone', () => {
+  it('the shop’s own refund of a deleted order changes nothing', async () => {
+    const { order, paymentIntentId } = await paidOrder(h, 5, 1);
+    await h.stripe.refunds.create({
+      payment_intent: paymentIntentId,
+      metadata: { orderId: order._id.toHexString(), reason: 'x', restock: 'true', by: 'admin:1' },
+    });
+    await h.database.collections.orders.deleteOne({ _id: order._id });
+    const outcome = await recordStripeRefund(h.deps, { id: 'ch_gone', refunded: true, payment_intent: paymentIntentId, metadata: {} });
+    expect(outcome).toMatchObject({ outcome: 'unchanged', outboxIds: [], stockChanged: [] });
+    expect(await h.database.collections.orders.findOne({ _id: order._id })).toBeNull();
+  });
+});
+
 describe('an order with a shipping rate', () => {
   it('refunds what was paid (total + shipping), not the order total; more is refused', async () => {
     const { order } = await openOrder(h, 5, 1);

@@ -39,6 +39,18 @@ describe('closeSessionOrFindPaid', () => {
   });
 });
 
+describe('closeSessionOrFindPaid when Stripe fails', () => {
+  it('a Stripe server error on expiry is thrown, not read as "already closed": the session stays open and payable', async () => {
+    const open = await openOrder(h, 9, 1);
+    // The expiry and the client's two retries fail; a read afterwards would succeed.
+    h.sim.faults.set({ failNextApiCalls: 3 });
+    const error = await closeSessionOrFindPaid(h.stripe, open.sessionId).catch((e: unknown) => e);
+    h.sim.faults.reset();
+    expect(error).toMatchObject({ type: 'StripeAPIError', statusCode: 500 });
+    expect(sessionStatus(open.sessionId)).toBe('open');
+  });
+});
+
 describe('expireOrder and expireOverdueOrder', () => {
   it('an overdue order with an open session: the session is closed first, then the order expires and its units come back', async () => {
     const { order, productId, sessionId } = await openOrder(h, 4, 3);
