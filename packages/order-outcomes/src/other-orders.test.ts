@@ -149,6 +149,18 @@ describe('charge.refunded for an order that is gone', () => {
   });
 });
 
+describe('a restock whose product is gone', () => {
+  it('is rejected, and the product is not reported as changed', async () => {
+    const { order, productId } = await paidOrder(h, 5, 1);
+    await h.database.collections.products.deleteOne({ _id: productId });
+    const refunded = await refundOrder(h.deps, order, { reason: 'x', restock: true, from: ['paid'], by: 'admin:1' });
+    expect(refunded).toMatchObject({ outcome: 'refunded', stockChanged: [] });
+    expect(await h.database.collections.inventoryAdjustments.find({ orderId: order._id }).toArray()).toMatchObject([
+      { productId, kind: 'restock', status: 'rejected' },
+    ]);
+  });
+});
+
 describe('an order with a shipping rate', () => {
   it('refunds what was paid (total + shipping), not the order total; more is refused', async () => {
     const { order } = await openOrder(h, 5, 1);
