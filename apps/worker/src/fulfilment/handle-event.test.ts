@@ -5,9 +5,9 @@
  * order, the queued email jobs, the product cache in Redis, the payment counters and the warnings.
  */
 import { catalogKeys } from '@simple-shop/cache';
-import { ObjectId, type OrderDoc, type ProductDoc } from '@simple-shop/db';
-import { createOrder, endUnpaidOrder } from '@simple-shop/orders';
-import { checkoutSessionParams, createStripeClient, type Stripe } from '@simple-shop/payments';
+import { ObjectId, type ProductDoc } from '@simple-shop/db';
+import { endUnpaidOrder } from '@simple-shop/orders';
+import { createStripeClient, type Stripe } from '@simple-shop/payments';
 import { createAppQueues, emailJobId } from '@simple-shop/queue';
 import type { StripeSimulator } from '@simple-shop/stripe-simulator';
 import { productDoc, testDeps } from '@simple-shop/testing';
@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerDependencies } from '../deps';
 import { workerMetricSources } from '../metric-sources';
 import { createWorkerMetrics, type WorkerMetrics } from '../metrics';
-import { captureLogs, startReconcileHarness } from '../reconcile/reconcile.test-support';
+import { captureLogs, startReconcileHarness, orderWithSession as openOrder } from '../reconcile/reconcile.test-support';
 import type { FulfilmentContext } from './context';
 import { handleStripeEvent } from './handle-event';
 
@@ -86,22 +86,8 @@ async function customer(): Promise<ObjectId> {
   return _id;
 }
 
-async function orderWithSession(p: ProductDoc, quantity: number): Promise<{ order: OrderDoc; sessionId: string }> {
-  const order = await createOrder(deps.database, {
-    userId: await customer(),
-    lines: [{ productId: p._id, quantity }],
-    ttlSeconds: 3600,
-  });
-  const session = await stripe.checkout.sessions.create(
-    checkoutSessionParams(order, {
-      successUrl: 'http://shop.test/ok',
-      cancelUrl: 'http://shop.test/no',
-      expiresAt: new Date(Date.now() + 3600_000),
-    }),
-  );
-  await db().orders.updateOne({ _id: order._id }, { $set: { checkoutSessionId: session.id } });
-  return { order, sessionId: session.id };
-}
+const orderWithSession = async (p: ProductDoc, quantity: number) =>
+  openOrder(deps, stripe, p, quantity, await customer());
 
 /** The simulator's event of `type` about object `objectId`, as Stripe would deliver it. */
 function eventOf(type: string, objectId: string): Stripe.Event {

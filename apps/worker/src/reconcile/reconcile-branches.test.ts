@@ -2,10 +2,9 @@
  * Branches of the scheduled reconciliation that reconcile.test.ts does not take, run in-process
  * against real MongoDB, Redis, BullMQ and the Stripe simulator (with its failure injection).
  */
-import { ObjectId, type OrderDoc, type ProductDoc } from '@simple-shop/db';
+import { ObjectId, type ProductDoc } from '@simple-shop/db';
 import { payOrder } from '@simple-shop/order-outcomes';
-import { createOrder } from '@simple-shop/orders';
-import { checkoutSessionParams, createStripeClient, type Stripe } from '@simple-shop/payments';
+import { createStripeClient, type Stripe } from '@simple-shop/payments';
 import { webhookJobId } from '@simple-shop/queue';
 import type { StripeSimulator } from '@simple-shop/stripe-simulator';
 import { productDoc } from '@simple-shop/testing';
@@ -14,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WorkerDependencies } from '../deps';
 import type { FulfilmentContext } from '../fulfilment/context';
 import { reconcile } from './reconcile';
-import { startReconcileHarness } from './reconcile.test-support';
+import { startReconcileHarness, orderWithSession as openOrder } from './reconcile.test-support';
 
 let sim: StripeSimulator;
 let deps: WorkerDependencies;
@@ -38,22 +37,7 @@ async function product(stock: number): Promise<ProductDoc> {
   return doc;
 }
 
-async function orderWithSession(p: ProductDoc, quantity: number): Promise<{ order: OrderDoc; sessionId: string }> {
-  const order = await createOrder(deps.database, {
-    userId: new ObjectId(),
-    lines: [{ productId: p._id, quantity }],
-    ttlSeconds: 3600,
-  });
-  const session = await stripe.checkout.sessions.create(
-    checkoutSessionParams(order, {
-      successUrl: 'http://shop.test/ok',
-      cancelUrl: 'http://shop.test/no',
-      expiresAt: new Date(Date.now() + 3600_000),
-    }),
-  );
-  await db().orders.updateOne({ _id: order._id }, { $set: { checkoutSessionId: session.id } });
-  return { order: { ...order, checkoutSessionId: session.id }, sessionId: session.id };
-}
+const orderWithSession = (p: ProductDoc, quantity: number) => openOrder(deps, stripe, p, quantity);
 
 const levels = async (id: ObjectId) => {
   const doc = await db().products.findOne({ _id: id });

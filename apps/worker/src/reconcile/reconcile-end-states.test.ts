@@ -7,7 +7,7 @@
 import { catalogKeys } from '@simple-shop/cache';
 import { ObjectId, type OrderDoc, type ProductDoc, type ReservationDoc } from '@simple-shop/db';
 import { createOrder, reservationId } from '@simple-shop/orders';
-import { checkoutSessionParams, createStripeClient, type Stripe } from '@simple-shop/payments';
+import { createStripeClient, type Stripe } from '@simple-shop/payments';
 import { emailJobId, sessionJobId } from '@simple-shop/queue';
 import type { StripeSimulator } from '@simple-shop/stripe-simulator';
 import { productDoc } from '@simple-shop/testing';
@@ -17,7 +17,12 @@ import type { WorkerDependencies } from '../deps';
 import type { FulfilmentContext } from '../fulfilment/context';
 import { SEND_LEASE_MS } from '../jobs/send-email';
 import { reconcile, type ReconcileSummary } from './reconcile';
-import { captureLogs, startReconcileHarness, type CapturedLogs } from './reconcile.test-support';
+import {
+  captureLogs,
+  startReconcileHarness,
+  type CapturedLogs,
+  orderWithSession as openOrder,
+} from './reconcile.test-support';
 
 let sim: StripeSimulator;
 let deps: WorkerDependencies;
@@ -85,22 +90,7 @@ const cachePages = async (...ps: ProductDoc[]) => {
 const cached = async (...ps: ProductDoc[]) =>
   Promise.all(ps.map(async (p) => (await deps.redis.exists(cacheKey(p))) === 1));
 
-async function orderWithSession(p: ProductDoc, quantity: number): Promise<{ order: OrderDoc; sessionId: string }> {
-  const order = await createOrder(deps.database, {
-    userId: new ObjectId(),
-    lines: [{ productId: p._id, quantity }],
-    ttlSeconds: 3600,
-  });
-  const session = await stripe.checkout.sessions.create(
-    checkoutSessionParams(order, {
-      successUrl: 'http://shop.test/ok',
-      cancelUrl: 'http://shop.test/no',
-      expiresAt: new Date(Date.now() + 3600_000),
-    }),
-  );
-  await db().orders.updateOne({ _id: order._id }, { $set: { checkoutSessionId: session.id } });
-  return { order: { ...order, checkoutSessionId: session.id }, sessionId: session.id };
-}
+const orderWithSession = (p: ProductDoc, quantity: number) => openOrder(deps, stripe, p, quantity);
 
 const levels = async (p: ProductDoc) => {
   const doc = await db().products.findOne({ _id: p._id });

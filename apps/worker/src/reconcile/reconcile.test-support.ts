@@ -1,4 +1,7 @@
 import { loadConfig } from '@simple-shop/config';
+import { ObjectId, type OrderDoc, type ProductDoc } from '@simple-shop/db';
+import { createOrder } from '@simple-shop/orders';
+import { checkoutSessionParams, type Stripe } from '@simple-shop/payments';
 import { startStripeSimulator, type StripeSimulator } from '@simple-shop/stripe-simulator';
 import { testEnv } from '@simple-shop/testing';
 import { Writable } from 'node:stream';
@@ -22,6 +25,33 @@ export async function startReconcileHarness(webhookSecret: string): Promise<{
   const logger = pino({ level: 'silent' });
   const deps = await createWorkerDependencies(config, logger);
   return { sim, deps, ctx: { deps, metrics: createWorkerMetrics(workerMetricSources(deps)), log: logger } };
+}
+
+/**
+ * An unpaid order of `quantity` units of `product` (reserved) with its Checkout Session on the
+ * simulator, opened the way the API opens it.
+ */
+export async function orderWithSession(
+  deps: WorkerDependencies,
+  stripe: Stripe,
+  product: ProductDoc,
+  quantity: number,
+  userId: ObjectId = new ObjectId(),
+): Promise<{ order: OrderDoc; sessionId: string }> {
+  const order = await createOrder(deps.database, {
+    userId,
+    lines: [{ productId: product._id, quantity }],
+    ttlSeconds: 3600,
+  });
+  const session = await stripe.checkout.sessions.create(
+    checkoutSessionParams(order, {
+      successUrl: 'http://shop.test/ok',
+      cancelUrl: 'http://shop.test/no',
+      expiresAt: new Date(Date.now() + 3600_000),
+    }),
+  );
+  await deps.database.collections.orders.updateOne({ _id: order._id }, { $set: { checkoutSessionId: session.id } });
+  return { order: { ...order, checkoutSessionId: session.id }, sessionId: session.id };
 }
 
 export interface CapturedLogs {

@@ -95,7 +95,10 @@ export async function reconcile(ctx: FulfilmentContext, now = new Date()): Promi
         { $set: { status: 'unknown', lastError: 'worker stopped while sending; not re-sent (at most once)' } },
       );
       if (parked.modifiedCount !== 1) return false;
-      ctx.log.error({ outboxId: email._id, alert: 'email_outcome_unknown' }, 'email outcome unknown after a crash mid-send');
+      ctx.log.error(
+        { outboxId: email._id, alert: 'email_outcome_unknown' },
+        'email outcome unknown after a crash mid-send',
+      );
       return true;
     },
   });
@@ -219,7 +222,11 @@ export async function reconcile(ctx: FulfilmentContext, now = new Date()): Promi
  * never written (adopted if its order exists, released if not), and an applied adjustment whose
  * record was not marked (finished). Young markers are left to the request that made them.
  */
-async function resolveMarkers(ctx: FulfilmentContext, product: ProductDoc, ago: (ms: number) => Date): Promise<boolean> {
+async function resolveMarkers(
+  ctx: FulfilmentContext,
+  product: ProductDoc,
+  ago: (ms: number) => Date,
+): Promise<boolean> {
   const { database } = ctx.deps;
   let changed = false;
   for (const [id, quantity] of Object.entries(product.holds ?? {})) {

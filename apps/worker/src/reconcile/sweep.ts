@@ -62,7 +62,10 @@ export async function runSweep<T extends Document, P = undefined>(
       } catch (error) {
         run.failed += 1;
         ctx.metrics.sweepItems.inc({ sweep: spec.name, result: 'failed' });
-        ctx.log.warn({ err: error, sweep: spec.name, id: String(doc._id) }, 'reconciliation could not handle a document');
+        ctx.log.warn(
+          { err: error, sweep: spec.name, id: String(doc._id) },
+          'reconciliation could not handle a document',
+        );
       }
     }
     const last = page.at(-1);
