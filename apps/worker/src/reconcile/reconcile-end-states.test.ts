@@ -495,6 +495,22 @@ describe('reconciliation end states', () => {
     expect(await cached(p, q, r)).toEqual([false, true, false]);
   });
 
+  it('held reservations of paid orders (a surplus a late delivery left) are released once the payment is a minute old', async () => {
+    const now = new Date();
+    const p = await product(10);
+    const q = await product(10);
+    const { order: justPaid } = await orderWithSession(p, 2);
+    await db().orders.updateOne({ _id: justPaid._id }, { $set: { status: 'paid', paidAt: before(now, 60_000) } });
+    const { order: paidEarlier } = await orderWithSession(q, 3);
+    await db().orders.updateOne({ _id: paidEarlier._id }, { $set: { status: 'paid', paidAt: before(now, 60_001) } });
+
+    expect(await reconcile(ctx, now)).toEqual({ ...NOTHING, holdsReleased: 1 });
+    expect(await levels(p)).toMatchObject({ stock: 8, reserved: 2 });
+    expect(await levels(q)).toMatchObject({ stock: 10, reserved: 0, holds: {} });
+    expect((await db().reservations.findOne({ _id: reservationId(justPaid._id, p._id) }))?.status).toBe('held');
+    expect((await db().reservations.findOne({ _id: reservationId(paidEarlier._id, q._id) }))?.status).toBe('released');
+  });
+
   it('ended reservations a crash left unsettled are settled on their products: a release gives units back, a sale only drops them from reserved', async () => {
     const now = new Date();
     const p = await product(10);

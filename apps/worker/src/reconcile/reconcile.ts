@@ -31,6 +31,14 @@ export interface ReconcileSummary {
 const IN_FLIGHT_MS = 60_000;
 /** A reservation whose order does not exist is abandoned only after its creator had time to insert it. */
 const ORPHAN_GRACE_MS = 10 * 60_000;
+/**
+ * A held reservation of a `paid` order is a surplus (a late delivery re-reserved, then found the order
+ * paid, and died before giving it back), released here. Only once the payment is a minute old: the
+ * payment transaction moves the order to `paid` and consumes the reservation together, and a reader
+ * that could see the first write without the second (the offline stand-in shows a transaction's
+ * writes one by one) would otherwise give back units that were just sold.
+ */
+const PAID_SURPLUS_GRACE_MS = 60_000;
 
 /**
  * The safety net, run on a schedule by one worker at a time (BullMQ job scheduler). Each step is
@@ -164,6 +172,7 @@ export async function reconcile(ctx: FulfilmentContext, now = new Date()): Promi
       const order = pageOrders.get(reservation.orderId.toHexString());
       const abandoned = !order && reservation.createdAt < ago(ORPHAN_GRACE_MS);
       if (!abandoned && !(order && HOLDS_NO_STOCK.includes(order.status as OrderStatus))) return false;
+      if (order?.status === 'paid' && order.paidAt && order.paidAt >= ago(PAID_SURPLUS_GRACE_MS)) return false;
       const released = await releaseReservations(database, reservation.orderId);
       await stockChanged(ctx, released);
       return released.length > 0;
