@@ -6,6 +6,7 @@ import { connectDatabase, ObjectId, type Database, type OrderDoc } from '@simple
 import { testEnv } from '@simple-shop/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordOrderEmail } from './order-emails';
+import { insertCustomer } from './outcomes.test-support';
 
 let database: Database;
 beforeAll(async () => {
@@ -16,17 +17,7 @@ afterAll(async () => database?.close());
 
 async function order(withCustomer = true): Promise<OrderDoc> {
   const userId = new ObjectId();
-  if (withCustomer) {
-    await database.collections.users.insertOne({
-      _id: userId,
-      email: `${userId.toHexString()}@example.test`,
-      name: 'Ada',
-      role: 'customer',
-      passwordHash: 'x',
-      createdAt: new Date(),
-      updatedAt: new Date(),
-    });
-  }
+  if (withCustomer) await insertCustomer(database, userId);
   const now = new Date();
   return {
     _id: new ObjectId(),

@@ -40,6 +40,19 @@ export function startOutcomeHarness(name: string): OutcomeHarness {
   return h;
 }
 
+/** A customer account (the orders' emails go to it), email `<id>@example.test`. */
+export async function insertCustomer(database: Database, userId: ObjectId): Promise<void> {
+  await database.collections.users.insertOne({
+    _id: userId,
+    email: `${userId.toHexString()}@example.test`,
+    name: 'Ada',
+    role: 'customer',
+    passwordHash: 'x',
+    createdAt: new Date(),
+    updatedAt: new Date(),
+  });
+}
+
 export interface OpenOrder {
   productId: ObjectId;
   userId: ObjectId;
@@ -57,17 +70,7 @@ export async function openOrder(
   const product = productDoc({ stock, reserved: 0, price: 1500 });
   await h.database.collections.products.insertOne(product);
   const userId = new ObjectId();
-  if (options.customer !== false) {
-    await h.database.collections.users.insertOne({
-      _id: userId,
-      email: `${userId.toHexString()}@example.test`,
-      name: 'Ada',
-      role: 'customer',
-      passwordHash: 'x',
-      createdAt: new Date(),
-      updatedAt: new Date(),
-    });
-  }
+  if (options.customer !== false) await insertCustomer(h.database, userId);
   const order = await createOrder(h.database, { userId, lines: [{ productId: product._id, quantity }], ttlSeconds: 3600 });
   const session = await h.stripe.checkout.sessions.create(
     checkoutSessionParams(order, {
