@@ -21,9 +21,11 @@
 import type {
   EmailOutboxDoc,
   FailedWebhookDoc,
+  InventoryAdjustmentDoc,
   OrderDoc,
   PaymentDoc,
   ProductDoc,
+  ReservationDoc,
   UserDoc,
   WebhookEventDoc,
 } from '@simple-shop/db';
@@ -62,6 +64,8 @@ export interface Snapshot {
   events: WebhookEventDoc[];
   failed: FailedWebhookDoc[];
   users: UserDoc[];
+  reservations: ReservationDoc[];
+  adjustments: InventoryAdjustmentDoc[];
   mails: CapturedMail[];
 }
 
@@ -99,7 +103,7 @@ class Check {
 
 export async function takeSnapshot(stack: SoakStack): Promise<Snapshot> {
   const c = stack.database.collections;
-  const [products, orders, payments, outbox, events, failed, users] = await Promise.all([
+  const [products, orders, payments, outbox, events, failed, users, reservations, adjustments] = await Promise.all([
     c.products.find({}).toArray(),
     c.orders.find({}).toArray(),
     c.payments.find({}).toArray(),
@@ -107,8 +111,21 @@ export async function takeSnapshot(stack: SoakStack): Promise<Snapshot> {
     c.webhookEvents.find({}).toArray(),
     c.failedWebhooks.find({}).toArray(),
     c.users.find({}).toArray(),
+    c.reservations.find({}).toArray(),
+    c.inventoryAdjustments.find({}).toArray(),
   ]);
-  return { products, orders, payments, outbox, events, failed, users, mails: stack.smtp.messages() };
+  return {
+    products,
+    orders,
+    payments,
+    outbox,
+    events,
+    failed,
+    users,
+    reservations,
+    adjustments,
+    mails: stack.smtp.messages(),
+  };
 }
 
 export function checkInvariants(input: InvariantInput, snap: Snapshot): InvariantResult[] {
@@ -146,6 +163,13 @@ export function checkInvariants(input: InvariantInput, snap: Snapshot): Invarian
         check.fail(
           `${seed.name} (${seed.id}): initial ${seed.initialStock} ≠ stock ${p.stock} + held ${held} + paid ${paid} = ${total} (${total > seed.initialStock ? '+' : ''}${total - seed.initialStock})`,
         );
+        const orders = unbalancedOrders(snap, p);
+        for (const line of orders) check.fail(line);
+        if (orders.length === 0) {
+          check.fail(
+            `${seed.name}: every order's records balance, so a product update was applied more (or fewer) times than its record says`,
+          );
+        }
       }
     }
     results.push(check.result());
@@ -511,4 +535,37 @@ export function checkInvariants(input: InvariantInput, snap: Snapshot): Invarian
     results.push(check.result());
   }
   return results;
+}
+
+/**
+ * Which orders a stock-accounting failure comes from. Each order's share of
+ * (stock + held + paid − initial) is: its units if it is `paid`, minus the units of its consumed
+ * reservations, plus its applied restocks (a reservation taken and released nets to zero). A
+ * non-zero share names the order, with its reservations and restocks, for the evidence.
+ */
+function unbalancedOrders(snap: Snapshot, product: ProductDoc): string[] {
+  const productHex = product._id.toHexString();
+  const lines: string[] = [];
+  for (const order of snap.orders) {
+    const line = order.items.find((i) => i.productId.equals(product._id));
+    if (!line) continue;
+    const orderHex = order._id.toHexString();
+    const reservations = snap.reservations.filter((r) => r.orderId.equals(order._id) && r.productId.equals(product._id));
+    const restocks = snap.adjustments.filter(
+      (a) => a.orderId?.equals(order._id) && a.productId.equals(product._id) && a.kind === 'restock',
+    );
+    const consumed = reservations.filter((r) => r.status === 'consumed').reduce((n, r) => n + r.quantity, 0);
+    const restocked = restocks.filter((a) => a.status === 'applied').reduce((n, a) => n + a.delta, 0);
+    const share = (order.status === 'paid' ? line.quantity : 0) - consumed + restocked;
+    if (share === 0) continue;
+    const timeline = (order.timeline ?? []).map((t) => `${t.from}→${t.to} by ${t.by}${t.note ? ` (${t.note})` : ''}`);
+    lines.push(
+      `order ${orderHex} (${order.status}, ${line.quantity} × ${productHex}) contributes ${share > 0 ? '+' : ''}${share}: ` +
+        `reservations [${reservations.map((r) => `${r._id.slice(50)} ${r.status}${r.settled ? '' : ' unsettled'}`).join(', ')}], ` +
+        `restocks [${restocks.map((a) => `${a.status} ${a.delta}`).join(', ')}], ` +
+        `refunds [${(order.refunds ?? []).map((r) => `${r.refundId} ${r.amount} by ${r.by}`).join(', ')}], ` +
+        `timeline [${timeline.join('; ')}]`,
+    );
+  }
+  return lines;
 }

@@ -105,6 +105,8 @@ export async function payOrder(
   const paid = await database.transaction(async (tx) => {
     const moved = await moveOrder(database, orderId, 'paid', {
       from: PAYABLE_FROM,
+      // Another delivery may have decided to refund for lack of stock since the order was read.
+      where: { outOfStockRefund: { $exists: false } },
       set: { paidAt: now, ...shippingAddressOf(session) },
       session: tx,
       reason: 'payment succeeded',
@@ -139,8 +141,15 @@ export async function payOrder(
     return { order: moved, outboxId };
   });
   if (!paid) {
-    // Paid by another delivery: anything this call re-reserved is surplus.
+    // Paid by another delivery, or another delivery found the stock gone and decided to refund:
+    // anything this call re-reserved is surplus either way.
     const released = retaken.length > 0 ? await releaseReservations(database, orderId) : [];
+    const current = await database.collections.orders.findOne({ _id: orderId });
+    if (current?.outOfStockRefund && PAYABLE_FROM.includes(current.status as OrderStatus)) {
+      // That refund may already be at Stripe: it is finished here, never paid over.
+      const refunded = await refundOutOfStock(deps, current, session, current.outOfStockRefund.reason);
+      return { ...refunded, stockChanged: [...retaken, ...released, ...refunded.stockChanged] };
+    }
     return result('already_paid', null, [], [...retaken, ...released]);
   }
   // The sold units leave `reserved` on their products now; available stock does not change.

@@ -573,7 +573,7 @@ describe('reconciliation end states', () => {
     expect(await cached(p, q, r)).toEqual([false, true, true]);
   });
 
-  it('product markers without a record: adopted when the order exists, released when it has been missing for 10 minutes, left alone while young', async () => {
+  it('product markers without a record: adopted when the order exists, released when it has been missing for 10 minutes, left alone while young; the marker of an applied adjustment removed only 15 minutes after its record was marked', async () => {
     const now = wholeSecond();
     const orderAt = (msAgo: number) => ObjectId.createFromTime((now.getTime() - msAgo) / 1000);
     const markerOn = async (orderId: ObjectId, quantity: number, extra: Partial<ProductDoc> = {}) => {
@@ -632,9 +632,23 @@ describe('reconciliation end states', () => {
       by: 'admin',
       status: 'applied',
       createdAt: before(now, 3600_000),
+      appliedAt: before(now, 3600_000),
+    });
+    // Marked applied 14 min 59.999 s ago: its marker is what turns a late second applier into a no-op.
+    const recent = await product(10, { applied: { 'adj-recent': 1 } });
+    await db().inventoryAdjustments.insertOne({
+      _id: 'adj-recent',
+      productId: recent._id,
+      delta: 1,
+      kind: 'restock',
+      reason: 'refund',
+      by: 'stripe',
+      status: 'applied',
+      createdAt: before(now, 15 * 60_000),
+      appliedAt: before(now, 15 * 60_000 - 1),
     });
     const clean = await product(10);
-    const all = [inFlight.p, youngOrphan.p, oldOrphan.p, adopted.p, recorded.p, odd, finished, clean];
+    const all = [inFlight.p, youngOrphan.p, oldOrphan.p, adopted.p, recorded.p, odd, finished, recent, clean];
     await cachePages(...all);
 
     expect(await reconcile(ctx, now)).toEqual({ ...NOTHING, holdsReleased: 3 });
@@ -653,7 +667,8 @@ describe('reconciliation end states', () => {
     expect(await levels(recorded.p)).toEqual({ stock: 5, reserved: 5, holds: { [recorded.id]: 5 }, applied: {} });
     expect(await levels(odd)).toEqual({ stock: 10, reserved: 0, holds: { 'not-a-reservation': 1 }, applied: {} });
     expect(await levels(finished)).toEqual({ stock: 10, reserved: 0, holds: {}, applied: {} });
+    expect(await levels(recent)).toEqual({ stock: 10, reserved: 0, holds: {}, applied: { 'adj-recent': 1 } });
     expect(await db().reservations.countDocuments({})).toBe(2);
-    expect(await cached(...all)).toEqual([true, true, false, true, true, true, true, true]);
+    expect(await cached(...all)).toEqual([true, true, false, true, true, true, true, true, true]);
   });
 });

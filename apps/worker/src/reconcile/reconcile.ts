@@ -208,7 +208,7 @@ export async function reconcile(ctx: FulfilmentContext, now = new Date()): Promi
     filter: {},
     sortField: '_id',
     maxItems: 5000,
-    handle: (product) => resolveMarkers(ctx, product, ago),
+    handle: (product) => resolveMarkers(ctx, product, now),
   });
 
   const summary: ReconcileSummary = {
@@ -228,15 +228,13 @@ export async function reconcile(ctx: FulfilmentContext, now = new Date()): Promi
 
 /**
  * A product's markers that have no live record behind them: a hold whose reservation record was
- * never written (adopted if its order exists, released if not), and an applied adjustment whose
- * record was not marked (finished). Young markers are left to the request that made them.
+ * never written (adopted if its order exists, released if not), an applied adjustment whose record
+ * was not marked (finished), and an applied adjustment's marker once its retention is over
+ * (removed). Young hold markers are left to the request that made them.
  */
-async function resolveMarkers(
-  ctx: FulfilmentContext,
-  product: ProductDoc,
-  ago: (ms: number) => Date,
-): Promise<boolean> {
+async function resolveMarkers(ctx: FulfilmentContext, product: ProductDoc, now: Date): Promise<boolean> {
   const { database } = ctx.deps;
+  const ago = (ms: number) => new Date(now.getTime() - ms);
   let changed = false;
   for (const [id, quantity] of Object.entries(product.holds ?? {})) {
     const orderHex = orderHexOfReservation(id);
@@ -250,7 +248,7 @@ async function resolveMarkers(
     changed = true;
   }
   for (const id of Object.keys(product.applied ?? {})) {
-    if (await clearAppliedMarker(database, product._id, id)) changed = true;
+    if (await clearAppliedMarker(database, product._id, id, now)) changed = true;
   }
   return changed;
 }

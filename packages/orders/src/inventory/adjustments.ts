@@ -6,8 +6,16 @@ import type { Database, InventoryAdjustmentDoc, ProductDoc } from '@simple-shop/
  * refund puts units back. Each is an audit record in `inventory-adjustments` first, then applied
  * to the product with `$inc` (so it never erases a concurrent reservation), exactly once: the
  * product update also sets the marker `applied.<adjustmentId>` and requires it absent. The record
- * is then marked applied and the marker removed; reconciliation finishes a crash in between.
+ * is then marked applied; reconciliation finishes a crash in between.
+ *
+ * The marker stays on the product for `APPLIED_MARKER_RETENTION_MS` after the record is marked, and
+ * only reconciliation removes it (`clearAppliedMarker`). It is the only thing that makes a second
+ * apply a no-op: two appliers (the refund's own process and reconciliation, or two deliveries) can
+ * both read the record as pending, and if the first removed the marker as soon as it had marked
+ * the record, the second one's update would find no marker and add the units again.
  */
+export const APPLIED_MARKER_RETENTION_MS = 15 * 60_000;
+
 export type AdjustmentInput = Pick<InventoryAdjustmentDoc, '_id' | 'productId' | 'delta' | 'kind' | 'reason' | 'by'> & {
   orderId?: ObjectId;
 };
@@ -59,7 +67,9 @@ export async function applyAdjustment(database: Database, id: string): Promise<I
   const after = await products.findOne({ _id: adjustment.productId });
   const applied = moved.modifiedCount === 1 || (after?.applied?.[id] ?? null) !== null;
   await inventoryAdjustments.updateOne(
-    { _id: id, status: 'pending' },
+    // The applier whose update moved the product has the last word: another that found too little
+    // stock a moment earlier may have written `rejected` first.
+    { _id: id, status: moved.modifiedCount === 1 ? { $in: ['pending', 'rejected'] } : 'pending' },
     {
       $set: {
         status: applied ? 'applied' : 'rejected',
@@ -69,17 +79,27 @@ export async function applyAdjustment(database: Database, id: string): Promise<I
       },
     },
   );
-  if (applied) await products.updateOne({ _id: adjustment.productId, [marker]: { $exists: true } }, { $unset: { [marker]: '' } });
   return inventoryAdjustments.findOne({ _id: id });
 }
 
-/** Removes an `applied` marker whose record is no longer pending (a crash after marking it). */
-export async function clearAppliedMarker(database: Database, productId: ObjectId, id: string): Promise<boolean> {
+/**
+ * Reconciliation's care of an `applied` marker: a pending record behind it is finished (a crash
+ * after the product update); a marker whose record was marked applied more than the retention ago
+ * (or has no record) is removed. True when something changed.
+ */
+export async function clearAppliedMarker(
+  database: Database,
+  productId: ObjectId,
+  id: string,
+  now = new Date(),
+): Promise<boolean> {
   const record = await database.collections.inventoryAdjustments.findOne({ _id: id });
   if (record?.status === 'pending') {
     await applyAdjustment(database, id);
     return true;
   }
+  const markedAt = record?.appliedAt?.getTime() ?? 0;
+  if (record && now.getTime() - markedAt < APPLIED_MARKER_RETENTION_MS) return false;
   const result = await database.collections.products.updateOne(
     { _id: productId, [`applied.${id}`]: { $exists: true } },
     { $unset: { [`applied.${id}`]: '' } },

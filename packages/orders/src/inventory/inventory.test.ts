@@ -134,6 +134,6 @@ describe('admin stock changes', () => {
     expect((await applyAdjustment(database, 'restock-test-1'))?.status).toBe('applied');
     const doc = await database.collections.products.findOne({ _id: p._id });
     expect(doc?.stock).toBe(3);
-    expect(doc?.applied ?? {}).toEqual({});
+    expect(doc?.applied ?? {}).toEqual({ 'restock-test-1': 2 });
   });
 });

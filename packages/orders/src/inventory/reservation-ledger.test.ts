@@ -163,7 +163,7 @@ describe('paying, releasing and settling', () => {
     expect(await levels(p)).toEqual({ available: 10, reserved: 0, holds: {} });
   });
 
-  it('a late payment re-reserves released lines under the next attempt, and reports lines that are gone', async () => {
+  it('a late payment re-reserves released lines under a new attempt, and reports lines that are gone', async () => {
     const p = await product(5);
     const q = await product(5);
     const orderId = new ObjectId();
@@ -177,15 +177,35 @@ describe('paying, releasing and settling', () => {
 
     const again = await reserveMissing(database, orderId, lines);
     expect(again).toEqual({ short: [], retaken: [p, q] });
-    expect(await reservation(reservationId(orderId, p, 2))).toMatchObject({ status: 'held', quantity: 2 });
-    expect(await levels(p)).toMatchObject({ available: 3, reserved: 2 });
+    const [retaken] = await database.collections.reservations.find({ orderId, productId: p, status: 'held' }).toArray();
+    expect(retaken).toMatchObject({ status: 'held', quantity: 2 });
+    expect(retaken!._id).not.toBe(reservationId(orderId, p, 1));
+    expect(await levels(p)).toMatchObject({ available: 3, reserved: 2, holds: { [retaken!._id]: 2 } });
 
     await releaseReservations(database, orderId);
     await database.collections.products.updateOne({ _id: q }, { $set: { stock: 0 } });
     const short = await reserveMissing(database, orderId, lines);
     expect(short).toEqual({ short: [{ productId: q.toHexString(), requested: 1, available: 0 }], retaken: [] });
-    expect(await reservation(reservationId(orderId, p, 3))).toBeNull();
-    expect(await levels(p)).toMatchObject({ available: 5, reserved: 0 });
+    expect(await database.collections.reservations.countDocuments({ orderId })).toBe(4);
+    expect(await levels(p)).toMatchObject({ available: 5, reserved: 0, holds: {} });
+  });
+
+  it('two deliveries of one late payment re-reserving at once get their own ids: neither is told the stock is short', async () => {
+    const p = await product(5);
+    const orderId = new ObjectId();
+    const lines = [{ productId: p, quantity: 2 }];
+    await reserveStock(database, orderId, lines);
+    await releaseReservations(database, orderId);
+
+    const both = await Promise.all([reserveMissing(database, orderId, lines), reserveMissing(database, orderId, lines)]);
+    expect(both).toEqual([
+      { short: [], retaken: [p] },
+      { short: [], retaken: [p] },
+    ]);
+    const held = await database.collections.reservations.find({ orderId, status: 'held' }).toArray();
+    expect(new Set(held.map((r) => r._id)).size).toBe(2);
+    // One of them is surplus; whichever payment loses gives it back (see payOrder).
+    expect(await levels(p)).toMatchObject({ available: 1, reserved: 4 });
   });
 });
 

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { ObjectId, type ClientSession } from 'mongodb';
 import type { Database, ProductDoc, ReservationDoc } from '@simple-shop/db';
 
@@ -145,6 +146,18 @@ export async function consumeReservations(
 }
 
 /**
+ * A re-reservation's attempt number: later than every earlier one, and unique per call rather than
+ * "last + 1". Two deliveries of one late payment read the same earlier reservations; with "last + 1"
+ * they would reserve under one id, and the second would find the first's marker and report the
+ * stock short (a refund although units were there), or, once the first was released, take units
+ * under an id whose record already exists (a marker nothing ever settles).
+ */
+function nextAttempt(existing: readonly ReservationDoc[]): number {
+  const last = Math.max(0, ...existing.map((r) => Number(r._id.split('-')[2] ?? 0)));
+  return Math.max(last + 1, Date.now() * 1000 + randomInt(1000));
+}
+
+/**
  * The order's lines that have no held reservation (released after the order ended unpaid) are
  * reserved again, for a payment that arrived late. Returns the lines that could not be had.
  */
@@ -158,8 +171,7 @@ export async function reserveMissing(
     (line) => !existing.some((r) => r.status !== 'released' && r.productId.equals(line.productId)),
   );
   if (missing.length === 0) return { short: [], retaken: [] };
-  const attempt = Math.max(0, ...existing.map((r) => Number(r._id.split('-')[2] ?? 0))) + 1;
-  const result = await reserveStock(database, orderId, missing, attempt);
+  const result = await reserveStock(database, orderId, missing, nextAttempt(existing));
   if (!result.ok) return { short: result.short, retaken: [] };
   return { short: [], retaken: missing.map((l) => l.productId) };
 }

@@ -8,7 +8,7 @@ import { productDoc, testEnv } from '@simple-shop/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrder } from '../create-order';
 import { InsufficientStockError, OrderError } from '../errors';
-import { applyAdjustment, clearAppliedMarker, recordAdjustment } from './adjustments';
+import { APPLIED_MARKER_RETENTION_MS, applyAdjustment, clearAppliedMarker, recordAdjustment } from './adjustments';
 import { changeStock } from './admin-stock';
 
 let database: Database;
@@ -64,14 +64,14 @@ describe('changeStock', () => {
       onHandAfter: 12,
     });
     expect(adjustment.appliedAt).toBeInstanceOf(Date);
-    expect(await productState(p._id)).toEqual({ available: 10, reserved: 2, applied: {} });
+    // The marker stays for reconciliation to remove after its retention (see adjustments.ts).
+    expect(await productState(p._id)).toEqual({ available: 10, reserved: 2, applied: { [adjustment._id]: 4 } });
   });
 
   it('sets on hand with the expected count the admin saw; a stale one is STALE_STOCK with both counts', async () => {
     const p = await product(5, 1);
-    expect(
-      (await changeStock(database, p._id, { onHand: 7, expectedOnHand: 6, by: 'admin:1', reason: 'count' })).levels,
-    ).toEqual({ onHand: 7, reserved: 1, available: 6 });
+    const applied = await changeStock(database, p._id, { onHand: 7, expectedOnHand: 6, by: 'admin:1', reason: 'count' });
+    expect(applied.levels).toEqual({ onHand: 7, reserved: 1, available: 6 });
     expect(
       await refusal(changeStock(database, p._id, { onHand: 9, expectedOnHand: 6, by: 'admin:1', reason: 'count' })),
     ).toEqual({
@@ -80,7 +80,7 @@ describe('changeStock', () => {
       message: 'On-hand stock is 7, not 6',
       details: { onHand: 7, expectedOnHand: 6 },
     });
-    expect(await productState(p._id)).toEqual({ available: 6, reserved: 1, applied: {} });
+    expect(await productState(p._id)).toEqual({ available: 6, reserved: 1, applied: { [applied.adjustment._id]: 1 } });
     expect(await database.collections.inventoryAdjustments.countDocuments({ productId: p._id })).toBe(1);
   });
 
@@ -184,7 +184,30 @@ describe('adjustments', () => {
     });
     expect((await applyAdjustment(database, id))?.status).toBe('applied');
     expect((await applyAdjustment(database, id))?.status).toBe('applied');
-    expect(await productState(p._id)).toEqual({ available: 3, reserved: 0, applied: {} });
+    expect(await productState(p._id)).toEqual({ available: 3, reserved: 0, applied: { [id]: 2 } });
+  });
+
+  it('an applier that read the record as pending before another finished it adds nothing: the marker outlives the marking', async () => {
+    const p = await product(10);
+    const id = `restock-stale-${p._id.toHexString()}`;
+    await recordAdjustment(database, { _id: id, productId: p._id, delta: 3, kind: 'restock', reason: 'r', by: 'system:test' });
+    expect((await applyAdjustment(database, id))?.status).toBe('applied');
+    // The second applier (reconciliation, or another delivery of the refund) still sees the
+    // record as it was when it read it: pending. Its product update must find the marker.
+    await database.collections.inventoryAdjustments.updateOne({ _id: id }, { $set: { status: 'pending' } });
+    expect((await applyAdjustment(database, id))?.status).toBe('applied');
+    expect(await productState(p._id)).toEqual({ available: 13, reserved: 0, applied: { [id]: 3 } });
+  });
+
+  it('concurrent appliers of one adjustment move the product once', async () => {
+    for (let round = 0; round < 10; round++) {
+      const p = await product(10);
+      const id = `restock-concurrent-${p._id.toHexString()}`;
+      await recordAdjustment(database, { _id: id, productId: p._id, delta: 3, kind: 'restock', reason: 'r', by: 'system:test' });
+      const ends = await Promise.all(Array.from({ length: 6 }, () => applyAdjustment(database, id)));
+      expect(ends.map((e) => e?.status)).toEqual(Array(6).fill('applied'));
+      expect(await productState(p._id)).toEqual({ available: 13, reserved: 0, applied: { [id]: 3 } });
+    }
   });
 
   it('an adjustment without an order carries no orderId field', async () => {
@@ -201,7 +224,7 @@ describe('adjustments', () => {
     expect(await database.collections.inventoryAdjustments.findOne({ _id: id })).not.toHaveProperty('orderId');
   });
 
-  it('a crash after the product update (marker left, record pending) is finished once: no second $inc, the marker cleared', async () => {
+  it('a crash after the product update (marker left, record pending) is finished once: no second $inc, the marker kept for reconciliation', async () => {
     const p = await product(4);
     const id = new ObjectId().toHexString();
     await recordAdjustment(database, {
@@ -223,10 +246,10 @@ describe('adjustments', () => {
     // The on-hand counts are only known by the call that moved the product.
     expect(finished).not.toHaveProperty('onHandBefore');
     expect(finished).not.toHaveProperty('onHandAfter');
-    expect(await productState(p._id)).toEqual({ available: 7, reserved: 0, applied: {} });
+    expect(await productState(p._id)).toEqual({ available: 7, reserved: 0, applied: { [id]: 3 } });
   });
 
-  it('clearAppliedMarker: finishes a pending record, removes a marker whose record is done, and reports what it did', async () => {
+  it('clearAppliedMarker: finishes a pending record, removes a marker once its record has been done for the retention, and reports what it did', async () => {
     const p = await product(2);
     const pending = new ObjectId().toHexString();
     await recordAdjustment(database, {
@@ -238,10 +261,19 @@ describe('adjustments', () => {
       by: 'admin:9',
     });
     expect(await clearAppliedMarker(database, p._id, pending)).toBe(true);
-    expect((await database.collections.inventoryAdjustments.findOne({ _id: pending }))?.status).toBe('applied');
+    const finished = await database.collections.inventoryAdjustments.findOne({ _id: pending });
+    expect(finished?.status).toBe('applied');
+    expect(await productState(p._id)).toEqual({ available: 3, reserved: 0, applied: { [pending]: 1 } });
+    const markedAt = finished!.appliedAt!.getTime();
+    // Kept until the retention is over, to the millisecond; then removed, once.
+    const at = (ms: number) => new Date(markedAt + ms);
+    expect(await clearAppliedMarker(database, p._id, pending, at(APPLIED_MARKER_RETENTION_MS - 1))).toBe(false);
+    expect(await productState(p._id)).toEqual({ available: 3, reserved: 0, applied: { [pending]: 1 } });
+    expect(await clearAppliedMarker(database, p._id, pending, at(APPLIED_MARKER_RETENTION_MS))).toBe(true);
+    expect(await clearAppliedMarker(database, p._id, pending, at(APPLIED_MARKER_RETENTION_MS))).toBe(false);
     expect(await productState(p._id)).toEqual({ available: 3, reserved: 0, applied: {} });
 
-    // A crash after the record was marked applied but before its marker was removed.
+    // A marker whose record is done, beside another product marker that must stay.
     const done = new ObjectId().toHexString();
     await recordAdjustment(database, {
       _id: done,
@@ -257,9 +289,10 @@ describe('adjustments', () => {
       { _id: p._id },
       { $set: { [`applied.${done}`]: 2, [`applied.${other}`]: 1 } },
     );
-    expect(await clearAppliedMarker(database, p._id, done)).toBe(true);
+    const later = new Date(Date.now() + APPLIED_MARKER_RETENTION_MS);
+    expect(await clearAppliedMarker(database, p._id, done, later)).toBe(true);
     expect(await productState(p._id)).toEqual({ available: 5, reserved: 0, applied: { [other]: 1 } });
-    expect(await clearAppliedMarker(database, p._id, done)).toBe(false);
+    expect(await clearAppliedMarker(database, p._id, done, later)).toBe(false);
     expect(await productState(p._id)).toEqual({ available: 5, reserved: 0, applied: { [other]: 1 } });
   });
 });
