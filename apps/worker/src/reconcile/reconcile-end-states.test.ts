@@ -164,7 +164,7 @@ describe('reconciliation end states', () => {
     expect(cursors.filter((c) => !(c.updatedAt instanceof Date) || 'after' in c)).toEqual([]);
   });
 
-  it('webhook events: never queued, or queued over 15 s ago and without a job, are handed back, oldest first; the rest are left alone', async () => {
+  it('webhook events: never queued, or queued over 15 s ago (from receipt when undated) and without a job, are handed back, oldest first; the rest are left alone', async () => {
     const now = new Date();
     const stripeEvents = deps.queues.stripeEvents;
     // Inserted first so that a filterless update would land on it.
@@ -180,6 +180,8 @@ describe('reconciliation end states', () => {
         receivedAt: before(now, 60_000),
         queuedAt: before(now, 16_000),
       }),
+      // Queued before `queuedAt` was recorded: counted from its receipt.
+      webhookEvent('evt_g_queued_undated', { status: 'queued', receivedAt: before(now, 30_000) }),
       // Left alone: too young to be called lost, or queued too recently.
       webhookEvent('evt_d_young', { status: 'received', receivedAt: before(now, 4000) }),
       webhookEvent('evt_e_queued_15s', {
@@ -193,6 +195,7 @@ describe('reconciliation end states', () => {
         receivedAt: before(now, 60_000),
         queuedAt: before(now, 60_000),
       }),
+      webhookEvent('evt_h_queued_undated_young', { status: 'queued', receivedAt: before(now, 10_000) }),
     ]);
     await stripeEvents.add(
       'webhook',
@@ -200,11 +203,12 @@ describe('reconciliation end states', () => {
       { jobId: 'evt_f_waiting' },
     );
 
-    expect(await reconcile(ctx, now)).toEqual({ ...NOTHING, eventsQueued: 3 });
+    expect(await reconcile(ctx, now)).toEqual({ ...NOTHING, eventsQueued: 4 });
 
     expect(await waitingIds(stripeEvents.queue)).toEqual([
       'evt_f_waiting',
       'evt_c_queued_16s',
+      'evt_g_queued_undated',
       'evt_b_received',
       'evt_a_received',
     ]);
@@ -222,6 +226,8 @@ describe('reconciliation end states', () => {
       ['evt_d_young', 'received', null],
       ['evt_e_queued_15s', 'queued', now.getTime() - 15_000],
       ['evt_f_waiting', 'queued', now.getTime() - 60_000],
+      ['evt_g_queued_undated', 'queued', now.getTime()],
+      ['evt_h_queued_undated_young', 'queued', null],
     ]);
   });
 

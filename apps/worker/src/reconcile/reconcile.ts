@@ -69,7 +69,8 @@ export async function reconcile(ctx: FulfilmentContext, now = new Date()): Promi
     filter: { status: { $in: ['received', 'queued'] }, receivedAt: { $lt: ago(5000) } },
     sortField: 'receivedAt',
     handle: async (event) => {
-      if (event.status === 'queued' && (!event.queuedAt || event.queuedAt >= ago(15_000))) return false;
+      // A `queued` record without `queuedAt` (written before the field existed) counts from its receipt.
+      if (event.status === 'queued' && (event.queuedAt ?? event.receivedAt) >= ago(15_000)) return false;
       const job = await queues.stripeEvents.queue.getJob(webhookJobId(event._id));
       if (!job) {
         await queues.stripeEvents.add(
