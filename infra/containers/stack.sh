@@ -10,8 +10,10 @@
 #   3. a purchase journey through nginx (infra/containers/journey.mjs), from the storefront's page to its success
 #      page; both API replicas served requests; then headless: with the storefront stopped, nginx sends / to the
 #      API and the API still serves;
-#   4. drain: a Stripe job is held in flight (FAULT_PROCESSING_DELAY_MS) when `podman-compose down` runs: it
-#      must complete during the shutdown, and both workers log a clean stop and exit 0.
+#   4. drain: a Stripe job is held in flight (FAULT_PROCESSING_DELAY_MS) when the shop is shut down: it must
+#      complete during the shutdown, and both workers log a clean stop and exit 0. The shop's services are
+#      stopped first (what `down` does to each: SIGTERM, then the grace) while the Stripe simulator stays up,
+#      because Stripe does not go down with the shop; `down` then removes the rest.
 # Prints the start time, the journey time and a summary. Needs the images: build-base-images.sh, then
 # build-app-images.sh (infra/validate.sh --stack does all three).
 # Usage: bash infra/containers/stack.sh        (~2-3 min on 2 cores)
@@ -182,7 +184,7 @@ until [ -n "$(redis LRANGE "$ACTIVE" 0 -1)" ]; do
   sleep 0.2
 done
 job=$(redis LRANGE "$ACTIVE" 0 -1 | head -1)
-say "Stripe job $job is in flight: podman-compose down"
+say "Stripe job $job is in flight: stopping the shop's services, then podman-compose down"
 for n in 1 2; do
   podman logs -f "$(ctr worker "$n")" >"$LOGS/worker-$n.log" 2>&1 &
   podman wait "$(ctr worker "$n")" >"$LOGS/worker-$n.exit" 2>&1 &
@@ -198,8 +200,11 @@ done
 ) &
 started=$(now)
 # -t 30: podman-compose 1.0.3 ignores stop_grace_period (its default is 1 s); 30 s is the worker's in compose.
-"${COMPOSE[@]}" down -t 30 -v >>"$LOGS/podman-compose.log" 2>&1 || true
+# `down` alone stops services in reverse dependency order, and the simulator depends only on the load balancer,
+# so it would go first and leave the held job calling a Stripe that is gone.
+"${COMPOSE[@]}" stop -t 30 lb storefront api worker >>"$LOGS/podman-compose.log" 2>&1 || true
 down_s=$(since "$started")
+"${COMPOSE[@]}" down -t 30 -v >>"$LOGS/podman-compose.log" 2>&1 || true
 wait
 state=$(cat "$LOGS/drain-job.state" 2>/dev/null || echo unknown)
 [ "$state" = completed ] || die "the in-flight job $job did not complete during down ($state)"

@@ -604,7 +604,10 @@ describe.skipIf(skip)(skip ? `${skip} storefront in Chromium` : 'storefront in C
       await page.waitForSelector('p::-p-text(No orders yet.), [role=alert]');
       await page.waitForNetworkIdle({ idleTime: 300 });
       const alert = await page.$eval('[role=alert]', (el) => el.textContent).catch(() => null);
-      expect(alert, `an error on the orders page; requests: ${answers.flat().join(', ')}`).toBeNull();
+      expect(
+        alert,
+        `an error on the orders page; requests: ${answers.map((a, i) => `tab ${i + 1}: ${a.join(', ')}`).join('; ')}; refreshes: ${refreshes.join(', ')}`,
+      ).toBeNull();
       expect(await page.$('p::-p-text(No orders yet.)')).not.toBeNull();
       expect(await page.$('nav button::-p-text(Log out)')).not.toBeNull();
     }

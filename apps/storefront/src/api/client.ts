@@ -1,3 +1,4 @@
+import { handoffFor, recordHandoff } from './refresh-handoff';
 import { clearSession, currentSession, saveTokens } from './session';
 import type { TokenPair } from './types';
 
@@ -64,7 +65,9 @@ async function errorOf(res: Response): Promise<ApiError> {
  * One refresh at a time. A refresh token is single-use (the API revokes the whole login when a
  * spent one comes back), so two parallel refreshes — two requests failing at once, or two tabs —
  * would log the shopper out, and two refreshes in a row would waste one. Within a tab the promise
- * is shared; across tabs a Web Lock serialises them. `stale` is the access token the API refused:
+ * is shared; across tabs a Web Lock serialises them, and the lock holder hands its new tokens to
+ * the next one through IndexedDB (refresh-handoff.ts: localStorage reaches other tabs late). `stale`
+ * is the access token the API refused:
  * when the stored one differs, another request or tab has already refreshed (a 401 that arrives
  * after the refresh finished, say), and the caller just retries with the stored token.
  */
@@ -79,6 +82,12 @@ export function refreshAccessToken(stale: string): Promise<string | null> {
       const current = currentSession();
       if (!current) return null;
       if (current.accessToken !== stale) return current.accessToken; // another tab refreshed
+      // Another tab refreshed just before, and its localStorage write has not reached this tab yet.
+      const handed = await handoffFor(stale);
+      if (handed) {
+        saveTokens(handed);
+        return handed.accessToken;
+      }
       const res = await send('/api/auth/refresh', { method: 'POST', body: { refreshToken: current.refreshToken } });
       // Only a refused refresh token ends the login; a 429, a 5xx or a network error does not.
       if (res.status === 400 || res.status === 401) {
@@ -88,6 +97,8 @@ export function refreshAccessToken(stale: string): Promise<string | null> {
       if (!res.ok) throw await errorOf(res);
       const tokens = (await res.json()) as TokenPair;
       saveTokens(tokens);
+      // Committed before the lock is released, so the next tab to hold it sees it.
+      await recordHandoff({ replaced: stale, tokens });
       return tokens.accessToken;
     };
     return navigator.locks ? navigator.locks.request('shop.refresh', run) : run();

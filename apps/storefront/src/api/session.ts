@@ -1,3 +1,4 @@
+import { clearHandoff } from './refresh-handoff';
 import type { AuthSession, TokenPair, User } from './types';
 
 /**
@@ -34,6 +35,7 @@ export function saveTokens(tokens: TokenPair): void {
 
 export function clearSession(): void {
   localStorage.removeItem(KEY);
+  void clearHandoff();
   notify();
 }
 
