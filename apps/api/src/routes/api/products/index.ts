@@ -36,11 +36,10 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 /** Sends a catalog outcome: the cached bytes as they are, a 304, a 404 or a 429, with the limit headers. */
 function send(request: FastifyRequest, reply: FastifyReply, outcome: CatalogOutcome, max: number, what: string) {
   const reset = Math.max(0, Math.ceil(outcome.ttlMs / 1000));
-  void reply.headers({
-    'x-ratelimit-limit': max,
-    'x-ratelimit-remaining': Math.max(0, max - outcome.count),
-    'x-ratelimit-reset': reset,
-  });
+  void reply
+    .header('x-ratelimit-limit', max)
+    .header('x-ratelimit-remaining', Math.max(0, max - outcome.count))
+    .header('x-ratelimit-reset', reset);
   const { answer } = outcome;
   if (answer === 'limited') {
     throw new HttpError(429, 'RATE_LIMITED', `Too many requests; retry in ${reset} s`, undefined, {
