@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { deferredChildLoggerFactory } from '../../../lib/deferred-child-logger';
 import { HttpError, notFound } from '../../../lib/http-error';
 import { errorResponses } from '../../../schemas/error';
 import {
@@ -57,6 +58,8 @@ function send(request: FastifyRequest, reply: FastifyReply, outcome: CatalogOutc
  * services/catalog/). Only active, non-deleted products are ever shown.
  */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
+  // Nothing writes through the request logger on a normal read: make it only when something does.
+  app.setChildLoggerFactory(deferredChildLoggerFactory);
   const catalog = catalogFor(app.deps, app.log);
   const reads = catalogReadsFor(app.deps, app.log);
   const max = reads.options.max;
