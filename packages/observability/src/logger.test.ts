@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createLogger, loggerOptions } from './logger';
+import { createLogger, isoTime, loggerOptions } from './logger';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -16,6 +16,21 @@ function capture() {
 }
 
 describe('logger', () => {
+  it("writes pino's ISO time, current to the millisecond", () => {
+    vi.useFakeTimers({ now: new Date('2026-03-01T10:00:00.123Z'), toFake: ['Date'] });
+    try {
+      const { logger, lines } = capture();
+      logger.info('first');
+      expect(isoTime()).toBe(pino.stdTimeFunctions.isoTime());
+      vi.setSystemTime(new Date('2026-03-01T10:00:00.124Z'));
+      logger.info('second');
+      expect(isoTime()).toBe(pino.stdTimeFunctions.isoTime());
+      expect(lines.map((line) => line.time)).toEqual(['2026-03-01T10:00:00.123Z', '2026-03-01T10:00:00.124Z']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('never writes secrets, tokens, passwords or card data', () => {
     const { logger, lines } = capture();
     logger.info(

@@ -47,6 +47,23 @@ export function maskEmails(text: string): string {
   return text.includes('@') || text.includes('%40') ? text.replace(EMAIL_IN_TEXT, '$1***@$2') : text;
 }
 
+let timeMs = -1;
+let timeField = '';
+
+/**
+ * pino's `isoTime` (the same `"time"` field), formatted once per millisecond: at a few thousand
+ * request lines a second most lines share their millisecond with the one before, and a `Date` and
+ * its ISO string per line were a visible share of a cached read's CPU.
+ */
+export function isoTime(): string {
+  const now = Date.now();
+  if (now !== timeMs) {
+    timeMs = now;
+    timeField = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return timeField;
+}
+
 export interface LoggerSettings {
   service: string;
   level: string;
@@ -59,7 +76,7 @@ export function loggerOptions(settings: LoggerSettings): LoggerOptions {
     level: settings.level,
     base: { service: settings.service, pid: process.pid, ...settings.base },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTime,
     // Customers' addresses are personal data: masked in the finished line, so no field, message or error
     // text (a duplicate-key error quotes the email) can carry one out, whoever logs it.
     hooks: { streamWrite: maskEmails },

@@ -1,8 +1,18 @@
 import { describeMongoError, isDatabaseUnavailable } from '@simple-shop/db';
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ApiErrorCode } from '../../lib/error-codes';
 import { HttpError, codeForStatus } from '../../lib/http-error';
+
+/** The API's 404 for an unknown route (also the board prefix's, see plugins/external/cors.ts). */
+export function sendNotFound(request: FastifyRequest, reply: FastifyReply) {
+  return reply.status(404).send({
+    error: {
+      code: 'NOT_FOUND' satisfies ApiErrorCode,
+      message: `Route ${request.method} ${request.url.split('?')[0]} not found`,
+    },
+  });
+}
 
 /**
  * Seconds a client should wait before retrying while MongoDB has no primary: a replica-set
@@ -65,7 +75,10 @@ export default fp(
           .status(503)
           .header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
           .send({
-            error: { code: 'DATABASE_UNAVAILABLE' satisfies ApiErrorCode, message: 'The database is temporarily unavailable; retry shortly' },
+            error: {
+              code: 'DATABASE_UNAVAILABLE' satisfies ApiErrorCode,
+              message: 'The database is temporarily unavailable; retry shortly',
+            },
           });
       }
       const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
@@ -77,11 +90,7 @@ export default fp(
       return reply.status(status).send({ error: { code: codeForStatus(status), message: error.message } });
     });
 
-    app.setNotFoundHandler((request, reply) =>
-      reply.status(404).send({
-        error: { code: 'NOT_FOUND' satisfies ApiErrorCode, message: `Route ${request.method} ${request.url.split('?')[0]} not found` },
-      }),
-    );
+    app.setNotFoundHandler(sendNotFound);
   },
   { name: 'error-handler' },
 );

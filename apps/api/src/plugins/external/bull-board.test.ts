@@ -244,11 +244,25 @@ describe('Bull Board by default (BULL_BOARD_READ_ONLY unset)', () => {
     // Control: the API itself does answer the storefront's preflight.
     const api = await preflight('/api/cart');
     expect(api.headers['access-control-allow-origin']).toBe(STOREFRONT);
-    for (const url of ['/admin/queues/api/queues/maintenance/pause', '/admin/queues/login']) {
+    for (const url of [
+      '/admin/queues/api/queues/maintenance/pause',
+      '/admin/queues/login',
+      '/admin/queues',
+      '/admin/queues/nowhere',
+    ]) {
       const res = await preflight(url);
+      expect(res.statusCode, url).toBe(404);
       expect(res.headers['access-control-allow-origin'], url).toBeUndefined();
       expect(res.headers['access-control-allow-credentials'], url).toBeUndefined();
     }
+    // A path under the prefix that no route serves: the API's 404, still without CORS headers.
+    const unknown = await app.inject({ method: 'GET', url: '/admin/queues/nowhere', headers: { origin: STOREFRONT } });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toEqual({
+      error: { code: 'NOT_FOUND', message: 'Route GET /admin/queues/nowhere not found' },
+    });
+    expect(unknown.headers['access-control-allow-origin']).toBeUndefined();
+    expect(unknown.headers['access-control-allow-credentials']).toBeUndefined();
     const read = await app.inject({
       method: 'GET',
       url: '/admin/queues/api/queues',

@@ -295,6 +295,17 @@ describe('the request log line of catalog reads', () => {
       });
       expect(typeof mine[0]!.responseTime).toBe('number');
       expect(JSON.stringify(lines)).not.toMatch(/ada(@|%40)example/);
+
+      // A 404 is one labelled line too (the request's own logger is made only if something writes through it).
+      const missing = await app.inject({
+        method: 'GET',
+        url: '/api/products/0123456789abcdef01234567',
+        headers: { 'x-request-id': 'req-catalog-2' },
+      });
+      expect(missing.statusCode).toBe(404);
+      expect(lines.filter((l) => l.requestId === 'req-catalog-2')).toEqual([
+        expect.objectContaining({ level: 'info', msg: 'request completed', statusCode: 404 }),
+      ]);
     } finally {
       await app.close();
     }

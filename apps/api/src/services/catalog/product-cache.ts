@@ -81,9 +81,21 @@ const GET_PAGE = `
 local g = redis.call('GET', KEYS[1]) or ''
 return {g, redis.call('GET', ARGV[1] .. g .. ':' .. ARGV[2])}`;
 
+/** Hashes of recent page requests: storefronts ask for the same pages over and over. */
+const recentHashes = new Map<string, string>();
+const RECENT_HASHES_MAX = 4096;
+
 /** Stable hash of a page request (everything that changes the answer). */
 export function pageHash(parts: readonly unknown[]): string {
-  return createHash('sha1').update(JSON.stringify(parts)).digest('base64url');
+  const text = JSON.stringify(parts);
+  let hash = recentHashes.get(text);
+  if (hash === undefined) {
+    hash = createHash('sha1').update(text).digest('base64url');
+    // Bounded by count, not recency: when full it starts over, which costs one hash per page again.
+    if (recentHashes.size >= RECENT_HASHES_MAX) recentHashes.clear();
+    recentHashes.set(text, hash);
+  }
+  return hash;
 }
 
 /**

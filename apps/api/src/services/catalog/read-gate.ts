@@ -100,7 +100,8 @@ export class ReadGate<T> {
     private readonly options: ReadGateOptions,
     private readonly decode: Decode<T>,
   ) {
-    this.script = redisScript(redis, 'shopCatalogReadGate', GATE);
+    // One call per event-loop turn already: no auto-pipeline around it (see RedisScriptOptions).
+    this.script = redisScript(redis, 'shopCatalogReadGate', GATE, { autoPipeline: false });
   }
 
   /**

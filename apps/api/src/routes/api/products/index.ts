@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { deferredChildLoggerFactory } from '../../../lib/deferred-child-logger';
 import { HttpError, notFound } from '../../../lib/http-error';
 import { errorResponses } from '../../../schemas/error';
 import {
@@ -36,11 +37,10 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 /** Sends a catalog outcome: the cached bytes as they are, a 304, a 404 or a 429, with the limit headers. */
 function send(request: FastifyRequest, reply: FastifyReply, outcome: CatalogOutcome, max: number, what: string) {
   const reset = Math.max(0, Math.ceil(outcome.ttlMs / 1000));
-  void reply.headers({
-    'x-ratelimit-limit': max,
-    'x-ratelimit-remaining': Math.max(0, max - outcome.count),
-    'x-ratelimit-reset': reset,
-  });
+  void reply
+    .header('x-ratelimit-limit', max)
+    .header('x-ratelimit-remaining', Math.max(0, max - outcome.count))
+    .header('x-ratelimit-reset', reset);
   const { answer } = outcome;
   if (answer === 'limited') {
     throw new HttpError(429, 'RATE_LIMITED', `Too many requests; retry in ${reset} s`, undefined, {
@@ -58,6 +58,8 @@ function send(request: FastifyRequest, reply: FastifyReply, outcome: CatalogOutc
  * services/catalog/). Only active, non-deleted products are ever shown.
  */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
+  // Nothing writes through the request logger on a normal read: make it only when something does.
+  app.setChildLoggerFactory(deferredChildLoggerFactory);
   const catalog = catalogFor(app.deps, app.log);
   const reads = catalogReadsFor(app.deps, app.log);
   const max = reads.options.max;
