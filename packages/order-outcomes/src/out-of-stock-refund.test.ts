@@ -112,3 +112,51 @@ describe('an out-of-stock refund interrupted before the shop recorded it', () =>
     });
   });
 });
+
+/**
+ * The database as one delivery of the payment sees it while another delivery, which found the
+ * stock gone (this one had just taken the last unit), writes its decision to refund: right after
+ * this delivery's re-reservation, before its payment transaction.
+ */
+function refundDecidedElsewhereAfterReserving(orderId: ObjectId, paymentIntentId: string): OutcomeDeps {
+  const reservations = h.database.collections.reservations;
+  const racing = new Proxy(reservations, {
+    get(target, prop, receiver) {
+      if (prop !== 'insertMany') return Reflect.get(target, prop, receiver) as unknown;
+      return async (...args: Parameters<typeof reservations.insertMany>) => {
+        const inserted = await target.insertMany(...args);
+        await h.database.collections.orders.updateOne(
+          { _id: orderId },
+          { $set: { outOfStockRefund: { paymentIntentId, reason: 'sold out (the other delivery)', at: new Date() } } },
+        );
+        return inserted;
+      };
+    },
+  });
+  const database = { ...h.database, collections: { ...h.database.collections, reservations: racing } };
+  return { ...h.deps, database };
+}
+
+describe('two deliveries of one late payment', () => {
+  it('the one that re-reserved never pays over the refund the other decided: it finishes that refund and gives its unit back', async () => {
+    const { productId, order, sessionId } = await openOrder(h, 1, 1);
+    await endUnpaidOrder(h.database, order._id, 'expired', 'test');
+    await h.sim.pay(sessionId);
+    const session = await h.stripe.checkout.sessions.retrieve(sessionId);
+    const paymentIntentId = session.payment_intent as string;
+
+    const outcome = await payOrder(refundDecidedElsewhereAfterReserving(order._id, paymentIntentId), session);
+    expect(outcome.outcome).toBe('refunded_out_of_stock');
+    expect(await endState(order._id, productId)).toEqual({
+      status: 'refunded',
+      refundedAmount: 1500,
+      refundIds: [h.sim.refunds().find((r) => r.metadata?.orderId === order._id.toHexString())!.id],
+      payments: [['refunded', 1500, 1500]],
+      stock: { available: 1, reserved: 0 },
+      refundEmails: 1,
+      confirmationEmails: 0,
+      stripeRefunds: [1500],
+    });
+    expect(await h.database.collections.reservations.countDocuments({ orderId: order._id, status: 'held' })).toBe(0);
+  });
+});
