@@ -199,6 +199,35 @@ describe('adjustments', () => {
     expect(await productState(p._id)).toEqual({ available: 13, reserved: 0, applied: { [id]: 3 } });
   });
 
+  it('an applier that moved the product has the last word over one that found too little stock a moment before', async () => {
+    const p = await product(5);
+    const id = `delta-stale-${p._id.toHexString()}`;
+    await recordAdjustment(database, { _id: id, productId: p._id, delta: -3, kind: 'delta', reason: 'r', by: 'admin:10' });
+    const pending = await database.collections.inventoryAdjustments.findOne({ _id: id });
+    // The first applier ran while a shopper held 4 of the 5 units: refused.
+    await database.collections.products.updateOne({ _id: p._id }, { $inc: { stock: -4 } });
+    expect((await applyAdjustment(database, id))?.status).toBe('rejected');
+    await database.collections.products.updateOne({ _id: p._id }, { $inc: { stock: 4 } });
+    // The second had read the record while it was still pending; the units are back when its update lands.
+    const adjustments = database.collections.inventoryAdjustments;
+    let first = true;
+    const staleReader = new Proxy(adjustments, {
+      get(target, prop, receiver) {
+        if (prop !== 'findOne') return Reflect.get(target, prop, receiver) as unknown;
+        return (...args: Parameters<typeof adjustments.findOne>) => {
+          if (!first) return target.findOne(...args);
+          first = false;
+          return Promise.resolve(pending);
+        };
+      },
+    });
+    const view = { ...database, collections: { ...database.collections, inventoryAdjustments: staleReader } };
+    const ended = await applyAdjustment(view, id);
+    expect(ended).toMatchObject({ status: 'applied', onHandBefore: 5, onHandAfter: 2 });
+    expect(ended?.appliedAt).toBeInstanceOf(Date);
+    expect(await productState(p._id)).toEqual({ available: 2, reserved: 0, applied: { [id]: -3 } });
+  });
+
   it('concurrent appliers of one adjustment move the product once', async () => {
     for (let round = 0; round < 10; round++) {
       const p = await product(10);
