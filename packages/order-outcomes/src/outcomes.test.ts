@@ -9,6 +9,7 @@ import type { OutcomeDeps } from './deps';
 import { cancelOrder, expireOrder, failPayment } from './end-unpaid';
 import { payOrder } from './pay-order';
 import { recordStripeRefund } from './refund';
+import { insertCustomer } from './outcomes.test-support';
 
 /** Each order outcome called directly, on a real MongoDB-protocol server and the Stripe simulator. */
 let sim: StripeSimulator;
@@ -32,15 +33,7 @@ async function setup(stock: number, quantity: number) {
   const product = productDoc({ stock, reserved: 0, price: 1500 });
   await database.collections.products.insertOne(product);
   const userId = new ObjectId();
-  await database.collections.users.insertOne({
-    _id: userId,
-    email: `${userId.toHexString()}@example.test`,
-    name: 'Ada',
-    role: 'customer',
-    passwordHash: 'x',
-    createdAt: new Date(),
-    updatedAt: new Date(),
-  });
+  await insertCustomer(database, userId);
   const order = await createOrder(database, { userId, lines: [{ productId: product._id, quantity }], ttlSeconds: 3600 });
   const session = await stripe.checkout.sessions.create(
     checkoutSessionParams(order, {

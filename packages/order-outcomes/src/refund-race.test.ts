@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutcomeDeps } from './deps';
 import { payOrder } from './pay-order';
 import { commitRefund, recordStripeRefund } from './refund';
+import { insertCustomer } from './outcomes.test-support';
 
 let sim: StripeSimulator;
 let database: Database;
@@ -36,15 +37,7 @@ async function paidOrder(stock: number, quantity: number) {
   const product = productDoc({ stock, reserved: 0, price: 2500 });
   await database.collections.products.insertOne(product);
   const userId = new ObjectId();
-  await database.collections.users.insertOne({
-    _id: userId,
-    email: `${userId.toHexString()}@example.test`,
-    name: 'Lin',
-    role: 'customer',
-    passwordHash: 'x',
-    createdAt: new Date(),
-    updatedAt: new Date(),
-  });
+  await insertCustomer(database, userId);
   const order = await createOrder(database, {
     userId,
     lines: [{ productId: product._id, quantity }],
