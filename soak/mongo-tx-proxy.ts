@@ -85,6 +85,8 @@ export interface Parsed {
   opCode: number;
   requestId: number;
   command?: string;
+  /** The command's collection (its first element's string value), for diagnostics. */
+  target?: string;
   txnKey?: string;
   startTransaction?: boolean;
   endsTransaction?: boolean;
@@ -171,7 +173,10 @@ function scanBody(buf: Buffer, start: number, end: number, out: Parsed): void {
     const name = buf.toString('utf8', offset + 1, nameEnd);
     const valueAt = nameEnd + 1;
     const size = valueSize(buf, type, valueAt);
-    if (out.command === undefined) out.command = name;
+    if (out.command === undefined) {
+      out.command = name;
+      if (type === 0x02) out.target = buf.toString('utf8', valueAt + 4, valueAt + size - 1);
+    }
     if (name === 'lsid' && type === 0x03) lsid = buf.toString('hex', valueAt, valueAt + size);
     else if (name === 'txnNumber') txnNumber = buf.toString('hex', valueAt, valueAt + size);
     else if (name === 'autocommit' && type === 0x08) autocommitFalse = buf[valueAt] === 0;
@@ -357,6 +362,9 @@ interface TxnState {
   inFlight: number;
   /** Since when it has had no open connection and nothing in flight. */
   orphanSince?: number;
+  /** Its commands so far (`+ms command collection`, the last 16), named when it is aborted. */
+  history: string[];
+  lastCommandAt: number;
   expireRequested?: () => void;
 }
 
@@ -421,10 +429,15 @@ export async function startTxProxy(
       const state = txns.get(key);
       txns.delete(key);
       stats[reason] += 1;
+      const seen = state
+        ? ` Its commands: ${state.history.join(', ')}; the last ${Date.now() - state.lastCommandAt} ms ago; ` +
+          `${[...state.connections].filter((c) => c.open).length} of its ${state.connections.size} connections open.`
+        : '';
       log(
-        reason === 'abandoned'
-          ? `tx-proxy: transaction abandoned (every connection of its process closed, nothing at the server for ${abandonGraceMs} ms); aborted, lock released`
-          : `tx-proxy: transaction older than ${lifetimeMs} ms (the server's transaction lifetime); aborted, lock released`,
+        (reason === 'abandoned'
+          ? `tx-proxy: transaction abandoned (every connection of its process closed, nothing at the server for ${abandonGraceMs} ms); aborted, lock released.`
+          : `tx-proxy: transaction older than ${lifetimeMs} ms (the server's transaction lifetime); aborted, lock released.`) +
+          seen,
       );
       lock.releaseWrite(key);
       state?.expireRequested?.();
@@ -515,7 +528,13 @@ export async function startTxProxy(
         }
         if (parsed.startTransaction) {
           stats.transactions += 1;
-          const state: TxnState = { startedAt: Date.now(), connections: new Set([connection]), inFlight: 0 };
+          const state: TxnState = {
+            startedAt: Date.now(),
+            connections: new Set([connection]),
+            inFlight: 0,
+            history: [],
+            lastCommandAt: Date.now(),
+          };
           txns.set(key, state);
           const wait = lock.acquireWrite(key);
           if (wait) {
@@ -532,6 +551,10 @@ export async function startTxProxy(
         }
         const state = txns.get(key);
         if (state) {
+          const now = Date.now();
+          state.history.push(`+${now - state.startedAt}ms ${parsed.command ?? '?'}${parsed.target ? ` ${parsed.target}` : ''}`);
+          if (state.history.length > 16) state.history.shift();
+          state.lastCommandAt = now;
           state.connections.add(connection);
           state.orphanSince = undefined;
           state.inFlight += 1;
