@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutcomeDeps } from './deps';
 import { completeFulfilment, FulfilmentConflictError, OrderMissingError, shipOrder } from './fulfil';
+import { insertCustomer } from './outcomes.test-support';
 
 /** Shipping, delivery and returns called directly on a real MongoDB-protocol server. */
 let database: Database;
@@ -21,17 +22,7 @@ async function order(status: OrderDoc['status'], options: { customer?: boolean; 
   const product = productDoc({ stock: 5, reserved: 0, price: 2500 });
   await database.collections.products.insertOne(product);
   const userId = new ObjectId();
-  if (options.customer !== false) {
-    await database.collections.users.insertOne({
-      _id: userId,
-      email: `${userId.toHexString()}@example.test`,
-      name: 'Grace',
-      role: 'customer',
-      passwordHash: 'x',
-      createdAt: new Date(),
-      updatedAt: new Date(),
-    });
-  }
+  if (options.customer !== false) await insertCustomer(database, userId);
   const created = await createOrder(database, {
     userId,
     lines: [{ productId: product._id, quantity: 2 }],
